@@ -1,0 +1,56 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-requirements
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# `make run` is the local development server on the embedded defaults unless .env says otherwise.
+RUN_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: install run test lint format migrate seed worker beat clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(RUN_ENV) $(PY) manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "CodeNest is starting on http://$(HOST):$(PORT)/"
+	@echo "  API:        http://$(HOST):$(PORT)/api/v1/"
+	@echo "  Swagger UI: http://$(HOST):$(PORT)/api/docs/"
+	@echo "  ReDoc:      http://$(HOST):$(PORT)/api/redoc/"
+	@echo "  Admin:      http://$(HOST):$(PORT)/admin/"
+	@echo "  Health:     http://$(HOST):$(PORT)/healthz  http://$(HOST):$(PORT)/readyz"
+	@echo ""
+	$(RUN_ENV) $(PY) -m daphne -b $(HOST) -p $(PORT) codenest.asgi:application
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+worker: install
+	$(PY) -m celery -A codenest worker --loglevel=info
+
+beat: install
+	$(PY) -m celery -A codenest beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3 staticfiles

@@ -1,0 +1,60 @@
+"""One exception handler so every error has the shape of API.md and bad input never answers 500.
+
+- Django's ValidationError / PermissionDenied / Http404 raised by services become 400 / 403 / 404.
+- 429 carries `retry_after` in the body besides the `Retry-After` header.
+- Database errors caused by input the validators let through (out-of-range numbers, races on a
+  unique constraint) become 400 / 409 instead of a server error; the transaction is rolled back.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class RateLimited(exceptions.Throttled):
+    default_detail = "Too many requests."
+
+    def __init__(self, wait: float | None = None, detail: str | None = None):
+        wait = max(int(wait or 1), 1)
+        super().__init__(wait=wait, detail=detail or f"Too many requests. Try again in {wait} seconds.")
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+def _translate(exc):
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DataError):
+        return exceptions.ValidationError({"detail": ["A value is out of range or malformed."]})
+    if isinstance(exc, IntegrityError):
+        return Conflict()
+    return exc
+
+
+def exception_handler(exc, context):
+    exc = _translate(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait or 1)
+        response.data = {"detail": str(exc.detail), "retry_after": wait}
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def error_response(detail: str, status_code: int) -> Response:
+    return Response({"detail": detail}, status=status_code)

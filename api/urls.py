@@ -1,0 +1,23 @@
+"""Mounts every app's routes under /api/<version>/ plus the schema and docs.
+
+Only codenest/urls.py imports this module. URLPathVersioning rejects unknown versions with 404.
+"""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+versioned = [
+    path("", include("users.urls")),
+    path("", include("rooms.urls")),
+    path("", include("posts.urls")),
+    path("", include("projects.urls")),
+    path("", include("notifications.urls")),
+    path("", include("gamification.urls")),
+]
+
+urlpatterns = [
+    re_path(r"^(?P<version>v[0-9]+)/", include(versioned)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]

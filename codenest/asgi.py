@@ -1,0 +1,22 @@
+"""HTTP and WebSocket entry point (daphne codenest.asgi:application)."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "codenest.settings")
+django_asgi_app = get_asgi_application()  # set up Django before importing consumers
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from codenest.routing import websocket_urlpatterns  # noqa: E402
+from codenest.ws_auth import JWTAuthMiddleware  # noqa: E402
+
+# No Origin check: sockets authenticate with a JWT in the query string, not with cookies, so a
+# foreign page cannot ride on a user's session; non-browser clients send no Origin at all.
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": JWTAuthMiddleware(URLRouter(websocket_urlpatterns)),
+    }
+)

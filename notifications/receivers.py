@@ -1,0 +1,1 @@
+"""Handlers of other apps' domain signals, connected in AppConfig.ready()."""

@@ -1,0 +1,19 @@
+"""Domain signals of the projects app, sent by projects.services after commit.
+
+Keyword arguments (sender is the model class):
+project_created(project, owner)
+member_added(project, user, role, added_by)
+task_created(task, actor)
+task_assigned(task, assignee, assigned_by)
+task_status_changed(task, old_status, new_status, actor)    actor may be None (commit / webhook)
+commit_linked(commit, task, user)            a synced commit closed `task`; user is the matched author or None
+"""
+
+from django.dispatch import Signal
+
+project_created = Signal()
+member_added = Signal()
+task_created = Signal()
+task_assigned = Signal()
+task_status_changed = Signal()
+commit_linked = Signal()

@@ -1,0 +1,63 @@
+"""factory-boy factories for every app. Each app keeps its factories in its own section below."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from rooms.models import Membership, Role, Room
+
+DEFAULT_PASSWORD = "correct-horse-battery-42"
+
+# --- users -----------------------------------------------------------------------------------
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    handle = factory.Sequence(lambda n: f"user{n}")
+    name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+# --- rooms -----------------------------------------------------------------------------------
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    name = factory.Sequence(lambda n: f"Room {n}")
+    slug = factory.Sequence(lambda n: f"room-{n}")
+    description = "A room for testing."
+    is_public = True
+    creator = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def owner_membership(obj, create, extracted, **kwargs):
+        if create and obj.creator_id:
+            Membership.objects.get_or_create(room=obj, user=obj.creator, defaults={"role": Role.OWNER})
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    room = factory.SubFactory(RoomFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.MEMBER
+
+
+# --- posts -----------------------------------------------------------------------------------
+
+# --- projects --------------------------------------------------------------------------------
+
+# --- notifications ---------------------------------------------------------------------------
+
+# --- gamification ----------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+"""Reads of the users app that need care: fixed query counts, no private data."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from rest_framework.exceptions import NotFound
+
+from users.models import Follow, Skill, User, UserSkill
+
+_skills_prefetch = Prefetch("user_skills", queryset=UserSkill.objects.select_related("skill"))
+
+
+def user_list(*, search: str | None = None) -> QuerySet[User]:
+    users = User.objects.prefetch_related(_skills_prefetch).order_by("id")
+    if search:
+        users = users.filter(Q(handle__icontains=search) | Q(name__icontains=search) | Q(email__icontains=search))
+    return users
+
+
+def user_get_profile(*, user_id: int, viewer) -> User:
+    """A public profile with counts and whether the viewer follows it."""
+    users = User.objects.filter(pk=user_id, is_active=True).prefetch_related(_skills_prefetch)
+    if hasattr(User, "user_badges"):  # gamification's reverse relation; users never imports it
+        users = users.prefetch_related("user_badges__badge")
+    users = users.annotate(
+        followers_count=Count("follower_links", distinct=True),
+        following_count=Count("following_links", distinct=True),
+    )
+    if viewer.is_authenticated:
+        users = users.annotate(
+            is_following=Exists(Follow.objects.filter(follower=viewer, followee=OuterRef("pk")))
+        )
+    user = users.first()
+    if user is None:
+        raise NotFound("No such user.")
+    if not viewer.is_authenticated:
+        user.is_following = False
+    return user
+
+
+def user_get_active(*, user_id: int) -> User:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def user_skills(*, user: User) -> QuerySet[UserSkill]:
+    return UserSkill.objects.filter(user=user).select_related("skill").order_by("skill__name")
+
+
+def followers_of(*, user: User) -> QuerySet[User]:
+    return User.objects.filter(following_links__followee=user, is_active=True).order_by("-following_links__id")
+
+
+def followed_by(*, user: User) -> QuerySet[User]:
+    return User.objects.filter(follower_links__follower=user, is_active=True).order_by("-follower_links__id")
+
+
+def skill_list(*, search: str | None = None) -> QuerySet[Skill]:
+    skills = Skill.objects.order_by("name")
+    if search:
+        skills = skills.filter(name__icontains=search.strip().lower())
+    return skills

@@ -1,0 +1,12 @@
+"""Domain signals of the users app, sent by its services after commit.
+
+user_registered(sender, user)
+user_followed(sender, follower, followee)       only when a new follow was created
+user_unfollowed(sender, follower, followee)
+"""
+
+from django.dispatch import Signal
+
+user_registered = Signal()
+user_followed = Signal()
+user_unfollowed = Signal()

@@ -1,0 +1,17 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from users import views
+
+router = SimpleRouter()
+router.register("users", views.UserViewSet, basename="user")
+router.register("skills", views.SkillViewSet, basename="skill")
+
+urlpatterns = [
+    path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/login/", views.LoginView.as_view(), name="auth-login"),
+    path("auth/refresh/", views.RefreshView.as_view(), name="auth-refresh"),
+    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/password/change/", views.PasswordChangeView.as_view(), name="auth-password-change"),
+    *router.urls,
+]

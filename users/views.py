@@ -1,0 +1,192 @@
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from api.permissions import IsStaff
+from api.ratelimit import enforce_rate_limit
+from users import selectors, services
+from users.serializers import (
+    AuthResponseSerializer,
+    LogoutSerializer,
+    MeSerializer,
+    PasswordChangeSerializer,
+    ProfileUpdateSerializer,
+    PublicProfileSerializer,
+    RegisterSerializer,
+    SkillSerializer,
+    StaffUserSerializer,
+    TokenPairSerializer,
+    UserSkillSerializer,
+    UserSummarySerializer,
+    skills_field,
+)
+
+
+def _tokens_for(user) -> dict:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class RegisterView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=RegisterSerializer, responses={201: AuthResponseSerializer}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="auth.register", rate=settings.RATELIMIT_AUTH)
+        data = RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        body = {"user": MeSerializer(user).data, **_tokens_for(user)}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginView(TokenObtainPairView):
+    """E-mail + password → access and refresh tokens. 401 on bad credentials."""
+
+    @extend_schema(responses={200: TokenPairSerializer}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="auth.login", rate=settings.RATELIMIT_AUTH)
+        return super().post(request, *args, **kwargs)
+
+
+class RefreshView(TokenRefreshView):
+    """Rotates: the answer carries a new refresh token and the old one is blacklisted."""
+
+    @extend_schema(responses={200: TokenPairSerializer}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=LogoutSerializer, responses={205: None}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        data = LogoutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            RefreshToken(data.validated_data["refresh"]).blacklist()
+        except TokenError as exc:
+            raise InvalidToken({"refresh": [str(exc)]}) from exc
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        data = PasswordChangeSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        services.user_change_password(user=request.user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SkillsReplaceSerializer(serializers.Serializer):
+    skills = skills_field()
+
+
+class UserViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"
+    serializer_class = PublicProfileSerializer
+
+    def get_permissions(self):
+        if self.action == "list":
+            return [IsStaff()]
+        if self.action in {"me", "update_me", "replace_my_skills", "follow"}:
+            return [permissions.IsAuthenticated()]
+        return [permissions.AllowAny()]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str)], responses={200: StaffUserSerializer(many=True)}
+    )
+    def list(self, request, *args, **kwargs):
+        users = selectors.user_list(search=request.query_params.get("search"))
+        page = self.paginate_queryset(users)
+        return self.get_paginated_response(StaffUserSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: PublicProfileSerializer})
+    def retrieve(self, request, pk=None, *args, **kwargs):
+        user = selectors.user_get_profile(user_id=int(pk), viewer=request.user)
+        return Response(PublicProfileSerializer(user).data)
+
+    def _me_response(self, user):
+        user = selectors.user_list().get(pk=user.pk)
+        return Response(MeSerializer(user).data)
+
+    def _update_me(self, request):
+        data = ProfileUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.user_update_profile(user=request.user, data=data.validated_data)
+        return self._me_response(request.user)
+
+    @extend_schema(methods=["GET"], responses={200: MeSerializer})
+    @extend_schema(methods=["PATCH"], request=ProfileUpdateSerializer, responses={200: MeSerializer})
+    @action(detail=False, methods=["get", "patch"], url_path="me")
+    def me(self, request, *args, **kwargs):
+        if request.method == "PATCH":
+            return self._update_me(request)
+        return self._me_response(request.user)
+
+    @extend_schema(request=ProfileUpdateSerializer, responses={200: MeSerializer})
+    @action(detail=False, methods=["patch"], url_path="update")
+    def update_me(self, request, *args, **kwargs):
+        return self._update_me(request)
+
+    @extend_schema(request=UserSkillSerializer(many=True), responses={200: UserSkillSerializer(many=True)})
+    @action(detail=False, methods=["put"], url_path="me/skills")
+    def replace_my_skills(self, request, *args, **kwargs):
+        data = SkillsReplaceSerializer(data={"skills": request.data})
+        data.is_valid(raise_exception=True)
+        services.user_set_skills(user=request.user, skills=data.validated_data["skills"])
+        skills = selectors.user_skills(user=request.user)
+        return Response(UserSkillSerializer(skills, many=True).data)
+
+    @extend_schema(responses={200: UserSkillSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def skills(self, request, pk=None, *args, **kwargs):
+        user = selectors.user_get_active(user_id=int(pk))
+        return Response(UserSkillSerializer(selectors.user_skills(user=user), many=True).data)
+
+    @extend_schema(request=None, responses={200: PublicProfileSerializer, 204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def follow(self, request, pk=None, *args, **kwargs):
+        followee = selectors.user_get_active(user_id=int(pk))
+        if request.method == "DELETE":
+            services.follow_delete(follower=request.user, followee=followee)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        services.follow_create(follower=request.user, followee=followee)
+        profile = selectors.user_get_profile(user_id=followee.pk, viewer=request.user)
+        return Response(PublicProfileSerializer(profile).data)
+
+    @extend_schema(responses={200: UserSummarySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def followers(self, request, pk=None, *args, **kwargs):
+        user = selectors.user_get_active(user_id=int(pk))
+        page = self.paginate_queryset(selectors.followers_of(user=user))
+        return self.get_paginated_response(UserSummarySerializer(page, many=True).data)
+
+    @extend_schema(responses={200: UserSummarySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def following(self, request, pk=None, *args, **kwargs):
+        user = selectors.user_get_active(user_id=int(pk))
+        page = self.paginate_queryset(selectors.followed_by(user=user))
+        return self.get_paginated_response(UserSummarySerializer(page, many=True).data)
+
+
+class SkillViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = SkillSerializer
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[OpenApiParameter("search", str)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.skill_list(search=self.request.query_params.get("search"))
