@@ -99,7 +99,7 @@ else:
     # SQLite: wait on a locked database instead of failing at once (daphne + eager tasks write).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     # A file, not memory, so the server processes started by end-to-end tests see the test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / env("CODENEST_TEST_DB", default=".test-db.sqlite3"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- redis-backed services, or their embedded stand-ins --------------------------------------

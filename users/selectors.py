@@ -1,9 +1,15 @@
+import re
+
 """Reads of the users app that need care: fixed query counts, no private data."""
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from rest_framework.exceptions import NotFound
 
 from users.models import Follow, Skill, User, UserSkill
+
+# "@alice" but not "bob@alice.dev": a mention starts the text or follows a non-word character.
+MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_-]{3,30})(?![\w-])", re.IGNORECASE)
+MAX_MENTIONS = 20
 
 _skills_prefetch = Prefetch("user_skills", queryset=UserSkill.objects.select_related("skill"))
 
@@ -60,3 +66,17 @@ def skill_list(*, search: str | None = None) -> QuerySet[Skill]:
     if search:
         skills = skills.filter(name__icontains=search.strip().lower())
     return skills
+
+
+def users_mentioned_in(text: str, *, exclude_id: int | None = None) -> list[User]:
+    """Active users @mentioned in `text` (at most MAX_MENTIONS), in one query.
+
+    Callers narrow the list to those who may see the place the text is in.
+    """
+    handles = list(dict.fromkeys(h.lower() for h in MENTION_RE.findall(text or "")))[:MAX_MENTIONS]
+    if not handles:
+        return []
+    users = User.objects.filter(handle__in=handles, is_active=True)
+    if exclude_id is not None:
+        users = users.exclude(pk=exclude_id)
+    return list(users)
