@@ -31,9 +31,7 @@ def user_get_profile(*, user_id: int, viewer) -> User:
         following_count=Count("following_links", distinct=True),
     )
     if viewer.is_authenticated:
-        users = users.annotate(
-            is_following=Exists(Follow.objects.filter(follower=viewer, followee=OuterRef("pk")))
-        )
+        users = users.annotate(is_following=Exists(Follow.objects.filter(follower=viewer, followee=OuterRef("pk"))))
     user = users.first()
     if user is None:
         raise NotFound("No such user.")

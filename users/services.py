@@ -99,9 +99,7 @@ def follow_create(*, follower: User, followee: User) -> Follow:
         raise ValidationError({"detail": ["You cannot follow yourself."]})
     follow, created = Follow.objects.get_or_create(follower=follower, followee=followee)
     if created:
-        transaction.on_commit(
-            lambda: signals.user_followed.send(sender=Follow, follower=follower, followee=followee)
-        )
+        transaction.on_commit(lambda: signals.user_followed.send(sender=Follow, follower=follower, followee=followee))
     return follow
 
 
@@ -109,6 +107,4 @@ def follow_create(*, follower: User, followee: User) -> Follow:
 def follow_delete(*, follower: User, followee: User) -> None:
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     if deleted:
-        transaction.on_commit(
-            lambda: signals.user_unfollowed.send(sender=Follow, follower=follower, followee=followee)
-        )
+        transaction.on_commit(lambda: signals.user_unfollowed.send(sender=Follow, follower=follower, followee=followee))

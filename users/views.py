@@ -103,9 +103,7 @@ class UserViewSet(viewsets.GenericViewSet):
             return [permissions.IsAuthenticated()]
         return [permissions.AllowAny()]
 
-    @extend_schema(
-        parameters=[OpenApiParameter("search", str)], responses={200: StaffUserSerializer(many=True)}
-    )
+    @extend_schema(parameters=[OpenApiParameter("search", str)], responses={200: StaffUserSerializer(many=True)})
     def list(self, request, *args, **kwargs):
         users = selectors.user_list(search=request.query_params.get("search"))
         page = self.paginate_queryset(users)
