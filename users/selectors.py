@@ -1,6 +1,6 @@
-import re
-
 """Reads of the users app that need care: fixed query counts, no private data."""
+
+import re
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from rest_framework.exceptions import NotFound
