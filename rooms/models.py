@@ -42,3 +42,123 @@ class Membership(models.Model):
     @property
     def is_moderator(self) -> bool:
         return self.role in (Role.OWNER, Role.MODERATOR)
+
+
+class RoomTag(models.Model):
+    """A topic label of a room ("web-dev"); rooms keep their own tags so rooms never depends on posts."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="tags")
+    name = models.SlugField(max_length=40)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["room", "name"], name="roomtag_unique")]
+        indexes = [models.Index(fields=["name", "room"], name="roomtag_name_room_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class MessageKind(models.TextChoices):
+    TEXT = "text"
+    CODE = "code"
+    FILE = "file"
+    SYSTEM = "system"
+
+
+MESSAGE_MAX_LENGTH = 4000
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    # A departed author's messages stay in the history, unattributed.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="room_messages"
+    )
+    kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.TEXT)
+    content = models.TextField(max_length=MESSAGE_MAX_LENGTH, blank=True)
+    code_language = models.CharField(max_length=30, blank=True)
+    attachment = models.FileField(upload_to="chat/%Y/%m/", blank=True)
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
+    # Chosen by the client so a retried send is recognised instead of stored twice.
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    is_deleted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="message_author_client_id_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["room", "-id"], name="message_room_id_idx")]
+
+    def __str__(self):
+        return f"#{self.pk} in {self.room_id}"
+
+
+class Reaction(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_reactions")
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["message", "user", "emoji"], name="reaction_unique")]
+
+    def __str__(self):
+        return f"{self.emoji} on {self.message_id}"
+
+
+class Invite(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="invites")
+    code = models.CharField(max_length=40, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="room_invites"
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"invite to {self.room_id}"
+
+
+class Ban(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="bans")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_bans")
+    banned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="ban_unique")]
+
+    def __str__(self):
+        return f"{self.user} banned from {self.room}"
+
+
+class ReadMarker(models.Model):
+    """The newest message id a user has read in a room; unread = others' messages after it."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="read_markers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_read_markers")
+    last_read_id = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="readmarker_unique")]
+
+    def __str__(self):
+        return f"{self.user} read {self.room_id} up to {self.last_read_id}"
