@@ -1,0 +1,87 @@
+"""The dependency rules of the design, checked on the source so a stray import fails the build."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORE_APPS = ["users", "rooms", "posts", "projects"]
+LISTENER_APPS = ["notifications", "gamification"]
+ALL_APPS = CORE_APPS + LISTENER_APPS
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def python_files(*folders: str):
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def top_level(module: str) -> str:
+    return module.split(".")[0]
+
+
+@pytest.mark.parametrize("app", CORE_APPS)
+def test_core_apps_never_import_listeners(app):
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files(app)
+        for module in imported_modules(path)
+        if top_level(module) in LISTENER_APPS
+    }
+    assert not offenders, f"{app} must announce with its own signals, not import listeners: {sorted(offenders)}"
+
+
+def test_users_imports_no_other_app():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("users")
+        for module in imported_modules(path)
+        if top_level(module) in ALL_APPS and top_level(module) != "users"
+    }
+    assert not offenders, sorted(offenders)
+
+
+def test_gamification_never_imports_notifications():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("gamification")
+        for module in imported_modules(path)
+        if top_level(module) == "notifications"
+    }
+    assert not offenders, sorted(offenders)
+
+
+def test_api_kit_and_realtime_import_no_app():
+    kit = [p for p in python_files("api") if p.name != "urls.py"] + [ROOT / "codenest" / "realtime.py"]
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in kit
+        for module in imported_modules(path)
+        if top_level(module) in ALL_APPS
+    }
+    assert not offenders, sorted(offenders)
+
+
+def test_api_urls_imported_only_by_project_urls():
+    importers = set()
+    for path in ROOT.rglob("*.py"):
+        if {".venv", "tests"} & set(path.relative_to(ROOT).parts):
+            continue
+        source = path.read_text(errors="replace")
+        if "api.urls" in source or "api import urls" in source:
+            importers.add(str(path.relative_to(ROOT)))
+    assert importers <= {"codenest/urls.py", "api/urls.py"}, importers
