@@ -1,1 +1,214 @@
-"""Handlers of other apps' domain signals, connected in AppConfig.ready()."""
+"""Handlers of other apps' domain signals, connected in AppConfig.ready().
+
+Signals arrive after the sender's transaction committed, so a failure here must not surface as an
+error of the action that triggered it: every handler logs and swallows its own exceptions.
+"""
+
+import functools
+import logging
+
+from django.dispatch import receiver
+from django.utils.text import Truncator
+
+from gamification import signals as gamification_signals
+from notifications.models import Verb
+from notifications.services import notification_create, notification_create_many
+from posts import signals as post_signals
+from projects import signals as project_signals
+from rooms import signals as room_signals
+from rooms.models import Membership
+from users import signals as user_signals
+
+logger = logging.getLogger(__name__)
+
+
+def never_breaks_the_action(handler):
+    @functools.wraps(handler)
+    def wrapper(*args, **kwargs):
+        try:
+            handler(*args, **kwargs)
+        except Exception:
+            logger.exception("notification handler %s failed", handler.__name__)
+
+    return wrapper
+
+
+def _short(text: str, length: int = 80) -> str:
+    return Truncator(text or "").chars(length)
+
+
+def _who_can_see_room(room, users) -> list:
+    """Defence in depth: senders already narrow mentions, but a private room's mention never leaks."""
+    users = list(users)
+    if room is None or room.is_public or not users:
+        return users
+    members = set(Membership.objects.filter(room=room, user__in=users).values_list("user_id", flat=True))
+    return [user for user in users if user.pk in members]
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+@receiver(user_signals.user_followed, dispatch_uid="notifications.follow")
+@never_breaks_the_action
+def notify_followed(sender, follower, followee, **kwargs):
+    notification_create(
+        recipient=followee,
+        actor=follower,
+        verb=Verb.FOLLOW,
+        message=f"@{follower.handle} started following you",
+        link=f"/users/{follower.pk}",
+        target_type="user",
+        target_id=follower.pk,
+    )
+
+
+# --- rooms -----------------------------------------------------------------------------------
+
+
+@receiver(room_signals.message_posted, dispatch_uid="notifications.message_mention")
+@never_breaks_the_action
+def notify_message_mentions(sender, message, mentioned_users=(), **kwargs):
+    room = message.room
+    notification_create_many(
+        recipients=_who_can_see_room(room, mentioned_users),
+        actor=message.author,
+        verb=Verb.MENTION,
+        message=f"@{message.author.handle} mentioned you in {room.name}: {_short(message.content)}",
+        link=f"/rooms/{room.pk}?message={message.pk}",
+        target_type="message",
+        target_id=message.pk,
+        data={"room": room.pk},
+    )
+
+
+@receiver(room_signals.invite_created, dispatch_uid="notifications.room_invite")
+@never_breaks_the_action
+def notify_room_invite(sender, room, invite, inviter, invitee=None, **kwargs):
+    if invitee is None:
+        return
+    notification_create(
+        recipient=invitee,
+        actor=inviter,
+        verb=Verb.ROOM_INVITE,
+        message=f"@{inviter.handle} invited you to {room.name}",
+        link=f"/rooms/{room.pk}/join?code={invite.code}",
+        target_type="room",
+        target_id=room.pk,
+        data={"room": room.pk, "code": invite.code},
+    )
+
+
+# --- posts -----------------------------------------------------------------------------------
+
+
+def _post_link(post, comment=None) -> str:
+    return f"/posts/{post.pk}" + (f"#comment-{comment.pk}" if comment is not None else "")
+
+
+@receiver(post_signals.post_created, dispatch_uid="notifications.post_mention")
+@never_breaks_the_action
+def notify_post_mentions(sender, post, mentioned_users=(), **kwargs):
+    notification_create_many(
+        recipients=_who_can_see_room(post.room, mentioned_users),
+        actor=post.author,
+        verb=Verb.MENTION,
+        message=f"@{post.author.handle} mentioned you in “{_short(post.title)}”",
+        link=_post_link(post),
+        target_type="post",
+        target_id=post.pk,
+        data={"post": post.pk},
+    )
+
+
+@receiver(post_signals.comment_created, dispatch_uid="notifications.comment")
+@never_breaks_the_action
+def notify_comment(sender, comment, mentioned_users=(), **kwargs):
+    post, author = comment.post, comment.author
+    parent = comment.parent
+    common = {
+        "actor": author,
+        "link": _post_link(post, comment),
+        "target_type": "comment",
+        "target_id": comment.pk,
+        "data": {"post": post.pk},
+    }
+    notified = {author.pk}
+    if parent is not None and parent.author_id is not None:
+        notification_create(
+            recipient=parent.author,
+            verb=Verb.REPLY,
+            message=f"@{author.handle} replied to your comment: {_short(comment.content)}",
+            **common,
+        )
+        notified.add(parent.author_id)
+    if post.author_id is not None and post.author_id not in notified:
+        notification_create(
+            recipient=post.author,
+            verb=Verb.COMMENT,
+            message=f"@{author.handle} commented on “{_short(post.title)}”: {_short(comment.content)}",
+            **common,
+        )
+        notified.add(post.author_id)
+    # Someone already told about this comment gets no second notification for being mentioned in it.
+    mentioned = [user for user in _who_can_see_room(post.room, mentioned_users) if user.pk not in notified]
+    notification_create_many(
+        recipients=mentioned,
+        verb=Verb.MENTION,
+        message=f"@{author.handle} mentioned you in a comment on “{_short(post.title)}”",
+        **common,
+    )
+
+
+# --- projects --------------------------------------------------------------------------------
+
+
+@receiver(project_signals.member_added, dispatch_uid="notifications.project_member_added")
+@never_breaks_the_action
+def notify_project_member_added(sender, project, user, role, added_by=None, **kwargs):
+    by = f"@{added_by.handle} added you" if added_by is not None else "You were added"
+    notification_create(
+        recipient=user,
+        actor=added_by,
+        verb=Verb.PROJECT_MEMBER_ADDED,
+        message=f"{by} to {project.name} as {role}",
+        link=f"/projects/{project.pk}",
+        target_type="project",
+        target_id=project.pk,
+        data={"project": project.pk, "role": str(role)},
+    )
+
+
+@receiver(project_signals.task_assigned, dispatch_uid="notifications.task_assigned")
+@never_breaks_the_action
+def notify_task_assigned(sender, task, assignee, assigned_by=None, **kwargs):
+    if assignee is None:
+        return
+    by = f"@{assigned_by.handle} assigned you" if assigned_by is not None else "You were assigned"
+    notification_create(
+        recipient=assignee,
+        actor=assigned_by,
+        verb=Verb.TASK_ASSIGNED,
+        message=f"{by} #{task.number} “{_short(task.title)}”",
+        link=f"/projects/{task.project_id}/tasks/{task.number}",
+        target_type="task",
+        target_id=task.pk,
+        data={"project": task.project_id, "number": task.number},
+    )
+
+
+# --- gamification ----------------------------------------------------------------------------
+
+
+@receiver(gamification_signals.badge_awarded, dispatch_uid="notifications.badge_awarded")
+@never_breaks_the_action
+def notify_badge_awarded(sender, user, badge, user_badge=None, **kwargs):
+    notification_create(
+        recipient=user,
+        verb=Verb.BADGE_AWARDED,
+        message=f"You earned the {badge.name} badge",
+        link=f"/users/{user.pk}",
+        target_type="badge",
+        target_id=badge.pk,
+        data={"badge": badge.code},
+    )

@@ -60,4 +60,26 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 # --- notifications ---------------------------------------------------------------------------
 
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.Notification"
+
+    recipient = factory.SubFactory(UserFactory)
+    actor = factory.SubFactory(UserFactory)
+    verb = "follow"
+    message = factory.LazyAttribute(lambda n: f"@{n.actor.handle} started following you")
+    link = factory.LazyAttribute(lambda n: f"/users/{n.actor.pk}")
+    target_type = "user"
+    target_id = factory.LazyAttribute(lambda n: n.actor.pk)
+
+
+class NotificationPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.NotificationPreference"
+
+    user = factory.SubFactory(UserFactory)
+    email_digest = "off"
+    muted_verbs = factory.LazyFunction(list)
+
 # --- gamification ----------------------------------------------------------------------------

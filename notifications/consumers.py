@@ -1,0 +1,62 @@
+"""`/ws/notifications/?token=`: a user's notifications and unread count, pushed as they happen."""
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from codenest.realtime import user_group
+from notifications import selectors
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    group_name: str | None = None
+
+    async def connect(self):
+        # Accept first: a close before accept loses its code.
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        # Join before counting, so nothing created in between is missed.
+        self.group_name = user_group(user.pk)
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self._send_unread_count(await self._unread_count())
+
+    async def disconnect(self, code):
+        if self.group_name:
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+            return
+        await self.send_json({"type": "error", "code": "invalid", "detail": "This socket only accepts ping."})
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:
+            return None
+
+    async def dispatch(self, message):
+        # The user group is shared with other apps' consumers: ignore events meant for them.
+        if message["type"].startswith("websocket.") or hasattr(self, get_handler_name(message)):
+            await super().dispatch(message)
+
+    async def notification_created(self, event):
+        await self.send_json({"type": "notification", "notification": event["notification"]})
+        await self._send_unread_count(event["unread_count"])
+
+    async def notification_unread_count(self, event):
+        await self._send_unread_count(event["count"])
+
+    async def _send_unread_count(self, count: int):
+        await self.send_json({"type": "unread_count", "count": count})
+
+    @database_sync_to_async
+    def _unread_count(self) -> int:
+        return selectors.unread_count(user_id=self.scope["user"].pk)

@@ -1,0 +1,63 @@
+"""Reads of the notifications app: a recipient's own notifications, preferences, digest content."""
+
+from datetime import datetime
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+
+from notifications.models import EmailDigest, Notification, NotificationPreference
+from rooms.selectors import room_ids_of_member
+from users.models import Follow, User
+
+DIGEST_MAX_NOTIFICATIONS = 20
+DIGEST_MAX_POSTS = 5
+
+
+def notification_list(*, user: User, unread: bool | None = None) -> QuerySet[Notification]:
+    """The user's notifications, newest first (index recipient, -id)."""
+    notifications = Notification.objects.filter(recipient=user).select_related("actor").order_by("-id")
+    if unread is not None:
+        notifications = notifications.filter(is_read=not unread)
+    return notifications
+
+
+def unread_count(*, user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, is_read=False).count()
+
+
+def preference_of(*, user: User) -> NotificationPreference:
+    """Saved preferences, or the defaults (unsaved) for a user who never changed them."""
+    preference = NotificationPreference.objects.filter(user=user).first()
+    return preference or NotificationPreference(user=user)
+
+
+def muted_verbs_by_user(*, user_ids: list[int]) -> dict[int, set[str]]:
+    rows = NotificationPreference.objects.filter(user_id__in=user_ids).values_list("user_id", "muted_verbs")
+    return {user_id: set(verbs or []) for user_id, verbs in rows}
+
+
+def digest_recipients(*, period: str) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True, notification_preference__email_digest=EmailDigest(period).value
+    ).order_by("id")
+
+
+def digest_notifications(*, user: User, since: datetime) -> list[Notification]:
+    notifications = notification_list(user=user, unread=True).filter(created_at__gte=since)
+    return list(notifications[:DIGEST_MAX_NOTIFICATIONS])
+
+
+def digest_top_posts(*, user: User, since: datetime, until: datetime) -> list:
+    """The period's best posts from the user's rooms and from the people they follow (visible to them)."""
+    Post = apps.get_model("posts", "Post")
+    my_rooms = room_ids_of_member(user)
+    followed = Follow.objects.filter(follower=user).values("followee_id")
+    visible_to_me = Q(room__isnull=True) | Q(room__is_public=True) | Q(room_id__in=my_rooms)
+    posts = (
+        Post.objects.filter(created_at__gte=since, created_at__lt=until)
+        .filter(Q(room_id__in=my_rooms) | (Q(author_id__in=followed) & visible_to_me))
+        .exclude(author=user)
+        .select_related("author", "room")
+        .order_by("-score", "-id")
+    )
+    return list(posts[:DIGEST_MAX_POSTS])

@@ -1,0 +1,236 @@
+"""Every write of the notifications app. Keyword-only, one transaction, pushes after commit."""
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
+
+from codenest.realtime import send_event_on_commit, user_group
+from notifications import selectors
+from notifications.models import DigestLog, DigestPeriod, EmailDigest, Notification, NotificationPreference, Verb
+from notifications.serializers import NotificationSerializer
+from users.models import User
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "notifications.digest.unsubscribe"
+PERIOD_LENGTH = {DigestPeriod.DAILY: timedelta(days=1), DigestPeriod.WEEKLY: timedelta(days=7)}
+
+
+# --- pushes ----------------------------------------------------------------------------------
+
+
+def _as_event_payload(notification: Notification) -> dict:
+    # The channel layer serialises with msgpack: plain JSON types only.
+    return json.loads(json.dumps(NotificationSerializer(notification).data, cls=DjangoJSONEncoder))
+
+
+def _push_unread_count(user_id: int) -> None:
+    count = selectors.unread_count(user_id=user_id)
+    send_event_on_commit(user_group(user_id), {"type": "notification.unread_count", "count": count})
+
+
+def _push_created(notification: Notification) -> None:
+    count = selectors.unread_count(user_id=notification.recipient_id)
+    event = {"type": "notification.created", "notification": _as_event_payload(notification), "unread_count": count}
+    send_event_on_commit(user_group(notification.recipient_id), event)
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_create_many(
+    *,
+    recipients: Iterable[User],
+    verb: str,
+    message: str,
+    actor: User | None = None,
+    link: str = "",
+    target_type: str = "",
+    target_id: int | None = None,
+    data: dict | None = None,
+) -> list[Notification]:
+    """Notify each recipient, except the actor themself, inactive users and those who muted the verb."""
+    verb = Verb(verb).value
+    actor_id = actor.pk if actor is not None else None
+    unique = {user.pk: user for user in recipients if user.is_active and user.pk != actor_id}
+    muted = selectors.muted_verbs_by_user(user_ids=list(unique))
+    created = []
+    for user_id, user in unique.items():
+        if verb in muted.get(user_id, ()):
+            continue
+        notification = Notification.objects.create(
+            recipient=user,
+            actor=actor,
+            verb=verb,
+            message=message[:300],
+            link=link[:300],
+            target_type=target_type,
+            target_id=target_id,
+            data=data or {},
+        )
+        _push_created(notification)
+        created.append(notification)
+    return created
+
+
+def notification_create(*, recipient: User, verb: str, message: str, **fields) -> Notification | None:
+    created = notification_create_many(recipients=[recipient], verb=verb, message=message, **fields)
+    return created[0] if created else None
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    notification = Notification.objects.select_for_update().filter(pk=notification_id, recipient=user).first()
+    if notification is None:
+        raise NotFound("No such notification.")
+    if not notification.is_read:
+        notification.is_read = True
+        notification.save(update_fields=["is_read"])
+        _push_unread_count(user.pk)
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user: User) -> int:
+    marked = Notification.objects.filter(recipient=user, is_read=False).update(is_read=True)
+    if marked:
+        _push_unread_count(user.pk)
+    return marked
+
+
+# --- preferences -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def preference_update(
+    *, user: User, email_digest: str | None = None, muted_verbs: list[str] | None = None
+) -> NotificationPreference:
+    preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+    changed = []
+    if email_digest is not None and email_digest != preference.email_digest:
+        preference.email_digest = EmailDigest(email_digest).value
+        changed.append("email_digest")
+    if muted_verbs is not None:
+        unknown = sorted(set(muted_verbs) - set(Verb.values))
+        if unknown:
+            raise ValidationError({"muted_verbs": [f"Unknown verbs: {', '.join(unknown)}."]})
+        wanted = sorted(set(muted_verbs))
+        if wanted != preference.muted_verbs:
+            preference.muted_verbs = wanted
+            changed.append("muted_verbs")
+    if changed:
+        preference.save(update_fields=[*changed, "updated_at"])
+    return preference
+
+
+def unsubscribe_token_for(user: User) -> str:
+    # No expiry: the link in a months-old e-mail must still work.
+    return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url_for(user: User) -> str:
+    path = reverse("notification-unsubscribe", kwargs={"version": "v1"})
+    return f"{settings.SITE_URL.rstrip('/')}{path}?token={unsubscribe_token_for(user)}"
+
+
+@transaction.atomic
+def preference_unsubscribe_digest(*, token: str) -> NotificationPreference:
+    try:
+        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature as exc:
+        raise ValidationError({"token": ["This unsubscribe link is not valid."]}) from exc
+    user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
+    if user is None:
+        raise ValidationError({"token": ["This unsubscribe link is not valid."]})
+    return preference_update(user=user, email_digest=EmailDigest.OFF)
+
+
+# --- e-mail digests --------------------------------------------------------------------------
+
+
+def digest_period_start(*, period: str, now: datetime) -> datetime:
+    """The start of the calendar period (UTC day, ISO week) `now` falls in: one digest per such period."""
+    day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if DigestPeriod(period) == DigestPeriod.WEEKLY:
+        return day_start - timedelta(days=day_start.weekday())
+    return day_start
+
+
+def _render_digest(*, user: User, period: str, notifications: list, posts: list) -> EmailMultiAlternatives:
+    context = {
+        "user": user,
+        "period": period,
+        "notifications": notifications,
+        "posts": posts,
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "unsubscribe_url": unsubscribe_url_for(user),
+    }
+    subject = render_to_string("notifications/email/digest_subject.txt", context).strip()
+    email = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string("notifications/email/digest.txt", context),
+        to=[user.email],
+        headers={
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    email.attach_alternative(render_to_string("notifications/email/digest.html", context), "text/html")
+    return email
+
+
+def digest_send(*, user: User, period: str, now: datetime) -> str:
+    """Send `user` their digest for the period `now` is in. Returns "sent", "empty" or "already_sent".
+
+    The DigestLog row is inserted and the mail sent in one transaction: a concurrent run blocks on the
+    unique key and then finds it taken; a failed send rolls the row back so a retry sends again.
+    """
+    period = DigestPeriod(period).value
+    period_start = digest_period_start(period=period, now=now)
+    if DigestLog.objects.filter(user=user, period=period, period_start=period_start).exists():
+        return "already_sent"
+    since = now - PERIOD_LENGTH[DigestPeriod(period)]
+    notifications = selectors.digest_notifications(user=user, since=since)
+    posts = selectors.digest_top_posts(user=user, since=since, until=now)
+    if not notifications and not posts:
+        return "empty"
+    try:
+        with transaction.atomic():
+            DigestLog.objects.create(
+                user=user,
+                period=period,
+                period_start=period_start,
+                notification_count=len(notifications),
+                post_count=len(posts),
+                sent_at=now,
+            )
+            _render_digest(user=user, period=period, notifications=notifications, posts=posts).send()
+    except IntegrityError:
+        return "already_sent"
+    return "sent"
+
+
+def digests_send(*, period: str, now: datetime | None = None) -> dict[str, int]:
+    """Send every opted-in user their digest; one user's failure neither stops nor undoes the others."""
+    now = now or timezone.now()
+    outcome = {"sent": 0, "empty": 0, "already_sent": 0, "failed": 0}
+    for user in selectors.digest_recipients(period=period).iterator(chunk_size=500):
+        try:
+            outcome[digest_send(user=user, period=period, now=now)] += 1
+        except Exception:
+            logger.exception("digest for user %s failed", user.pk)
+            outcome["failed"] += 1
+    return outcome
