@@ -138,6 +138,7 @@ CELERY_BEAT_SCHEDULE = {
     "github-resync-hourly": {"task": "projects.tasks.resync_all_projects", "schedule": 3600.0},
     "digest-daily": {"task": "notifications.tasks.send_digests", "schedule": 3600.0 * 24, "args": ("daily",)},
     "digest-weekly": {"task": "notifications.tasks.send_digests", "schedule": 3600.0 * 24 * 7, "args": ("weekly",)},
+    "streaks-expire-hourly": {"task": "gamification.tasks.expire_streaks", "schedule": 3600.0},
 }
 
 # --- auth ------------------------------------------------------------------------------------
