@@ -34,8 +34,17 @@ class AchievementSerializer(EarnedBadgeSerializer):
         read_only_fields = fields
 
 
+class StrictSlugField(serializers.SlugField):
+    """A badge code must arrive as a JSON string: 12 or true are type errors, not codes."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MarkShownSerializer(serializers.Serializer):
-    badge = serializers.SlugField(max_length=50, help_text="The code of an earned badge, e.g. first_post.")
+    badge = StrictSlugField(max_length=50, help_text="The code of an earned badge, e.g. first_post.")
 
 
 class LeaderboardQuerySerializer(serializers.Serializer):

@@ -83,3 +83,34 @@ class NotificationPreferenceFactory(factory.django.DjangoModelFactory):
     muted_verbs = factory.LazyFunction(list)
 
 # --- gamification ----------------------------------------------------------------------------
+
+
+def catalogue_badge(code: str):
+    """A badge of the catalogue that the data migration installs (badges are data, not factories)."""
+    from gamification.models import Badge
+
+    return Badge.objects.get(code=code)
+
+
+def _utc_today():
+    from gamification.services import utc_today
+
+    return utc_today()
+
+
+class UserBadgeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "gamification.UserBadge"
+
+    user = factory.SubFactory(UserFactory)
+    badge = factory.LazyFunction(lambda: catalogue_badge("first_post"))
+
+
+class ActivityDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "gamification.ActivityDay"
+
+    user = factory.SubFactory(UserFactory)
+    day = factory.LazyFunction(_utc_today)
+    contributions = 0
+    karma = 0
