@@ -1,0 +1,271 @@
+"""Reads of the projects app: visibility, roles, lists at a fixed number of queries, skill matching.
+
+Skill matching (used by `candidates/` and `users/me/matches/`)
+------------------------------------------------------------
+A project requires a set R of skills. A user's proficiency in a skill counts
+beginner 1, intermediate 2, advanced 3, expert 4 (0 when the user lacks the skill). Then
+
+    match_score = sum over r in R of weight(user, r) / (4 * |R|)
+
+so 1.0 means "expert in every required skill", 0.5 "intermediate in all of them" or "expert in
+half of them", and 0.0 no overlap (a project requiring nothing scores 0 for everyone: there is
+nothing to match). Skills the project does not require neither help nor hurt. Both lists are
+ordered by match_score descending, then newest user / project first, and computed in one SQL
+aggregate over the user-skill / required-skill join, so a page costs a fixed number of queries.
+"""
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+from rest_framework.exceptions import NotFound
+
+from projects.models import (
+    Commit,
+    Project,
+    ProjectMember,
+    ProjectStatus,
+    Task,
+    TaskLabel,
+    TaskStatus,
+    Visibility,
+)
+from users.models import Proficiency, User, UserSkill
+
+MAX_ID = 2**63 - 1
+PROFICIENCY_WEIGHT = {
+    Proficiency.BEGINNER: 1,
+    Proficiency.INTERMEDIATE: 2,
+    Proficiency.ADVANCED: 3,
+    Proficiency.EXPERT: 4,
+}
+MAX_WEIGHT = max(PROFICIENCY_WEIGHT.values())
+
+
+def _is_authenticated(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def parse_id(value) -> int:
+    """An id from the URL; ids no table can hold are simply not found (SQLite overflows on them)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if not 0 < number <= MAX_ID:
+        raise NotFound()
+    return number
+
+
+# --- projects --------------------------------------------------------------------------------
+
+
+def _member_ids_of(user):
+    return ProjectMember.objects.filter(user=user).values("project_id")
+
+
+def project_visible_filter(user) -> Q:
+    if not _is_authenticated(user):
+        return Q(visibility=Visibility.PUBLIC)
+    return Q(visibility=Visibility.PUBLIC) | Q(pk__in=_member_ids_of(user))
+
+
+def _with_list_data(projects: QuerySet[Project], user) -> QuerySet[Project]:
+    member_count = (
+        ProjectMember.objects.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    projects = projects.select_related("owner").prefetch_related("required_skills")
+    projects = projects.annotate(member_count=Coalesce(Subquery(member_count), 0))
+    if _is_authenticated(user):
+        my_role = ProjectMember.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+        projects = projects.annotate(my_role=Subquery(my_role))
+    else:
+        projects = projects.annotate(my_role=Value(None, output_field=ProjectMember._meta.get_field("role")))
+    return projects
+
+
+def project_list(
+    *,
+    user,
+    skill: str | None = None,
+    status: str | None = None,
+    looking_for_members: bool | None = None,
+    search: str | None = None,
+) -> QuerySet[Project]:
+    """Public projects plus the ones the user belongs to, newest first."""
+    projects = Project.objects.filter(project_visible_filter(user))
+    if skill:
+        projects = projects.filter(required_skills__name__iexact=skill.strip())
+    if status:
+        projects = projects.filter(status=status)
+    if looking_for_members is not None:
+        projects = projects.filter(looking_for_members=looking_for_members)
+    if search:
+        projects = projects.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    # A skill filter joins one row per matching skill; name__iexact matches at most one skill.
+    return _with_list_data(projects, user).order_by("-id")
+
+
+def project_get_for_user(*, project_id, user) -> Project:
+    """The project with its list data if the user may see it; NotFound otherwise (private stays hidden)."""
+    project = _with_list_data(Project.objects.filter(pk=parse_id(project_id)), user).first()
+    if project is None or (project.visibility == Visibility.PRIVATE and not project.my_role):
+        raise NotFound("No such project.")
+    return project
+
+
+def project_for_webhook(*, project_id) -> Project:
+    """Any project by id: the webhook proves its right to it with the signature, not with a user."""
+    project = Project.objects.filter(pk=parse_id(project_id)).first()
+    if project is None:
+        raise NotFound("No such project.")
+    return project
+
+
+def project_get_detail(*, project_id, user) -> Project:
+    project = project_get_for_user(project_id=project_id, user=user)
+    project.member_list = list(project_members(project=project))
+    rows = Task.objects.filter(project=project).order_by().values("status").annotate(n=Count("id"))
+    counts = {row["status"]: row["n"] for row in rows}
+    project.task_counts = {choice: counts.get(choice, 0) for choice in TaskStatus.values}
+    return project
+
+
+def member_role(*, project: Project, user) -> str | None:
+    """The user's role in the project, from the annotation when the project came from a selector."""
+    if not _is_authenticated(user):
+        return None
+    if hasattr(project, "my_role"):
+        return project.my_role
+    return ProjectMember.objects.filter(project=project, user=user).values_list("role", flat=True).first()
+
+
+def project_members(*, project: Project) -> QuerySet[ProjectMember]:
+    return ProjectMember.objects.filter(project=project).select_related("user").order_by("id")
+
+
+def project_member_get(*, project: Project, user_id) -> ProjectMember:
+    member = project_members(project=project).filter(user_id=parse_id(user_id)).first()
+    if member is None:
+        raise NotFound("No such member.")
+    return member
+
+
+def projects_to_resync() -> QuerySet[Project]:
+    return Project.objects.exclude(repo_url="").exclude(status=ProjectStatus.ARCHIVED).order_by("id")
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+_labels_prefetch = Prefetch("task_labels", queryset=TaskLabel.objects.order_by("id"))
+
+
+def task_list(
+    *, project: Project, status: str | None = None, assignee: int | None = None, label: str | None = None
+) -> QuerySet[Task]:
+    tasks = Task.objects.filter(project=project).select_related("assignee").prefetch_related(_labels_prefetch)
+    if status:
+        tasks = tasks.filter(status=status)
+    if assignee is not None:
+        tasks = tasks.filter(assignee_id=assignee)
+    if label:
+        tasks = tasks.filter(Exists(TaskLabel.objects.filter(task=OuterRef("pk"), name=label.strip().lower())))
+    return tasks.order_by("number")
+
+
+def task_get(*, project: Project, number) -> Task:
+    task = task_list(project=project).filter(number=parse_id(number)).first()
+    if task is None:
+        raise NotFound("No such task.")
+    task.project = project  # keeps the viewer's role annotation for the permission checks
+    return task
+
+
+def task_board(*, project: Project) -> dict[str, list[Task]]:
+    board = {choice: [] for choice in TaskStatus.values}
+    for task in task_list(project=project).order_by("status", "position", "number"):
+        board[task.status].append(task)
+    return board
+
+
+def commit_list(*, project: Project) -> QuerySet[Commit]:
+    return Commit.objects.filter(project=project).select_related("author", "task").order_by("-committed_at", "-id")
+
+
+# --- skill matching --------------------------------------------------------------------------
+
+
+def _score(raw, required_count) -> Case:
+    """raw / (MAX_WEIGHT * required_count), 0 when nothing is required."""
+    return Case(
+        When(
+            **{f"{required_count}__gt": 0},
+            then=Cast(raw, FloatField()) / (Cast(F(required_count), FloatField()) * MAX_WEIGHT),
+        ),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+
+
+def project_candidates(*, project: Project) -> QuerySet[User]:
+    """Users looking to collaborate who are not members yet, best match first (formula: module docstring)."""
+    required_ids = list(project.required_skills.values_list("id", flat=True))
+    weight = Case(
+        *[
+            When(user_skills__skill_id__in=required_ids, user_skills__proficiency=proficiency, then=Value(points))
+            for proficiency, points in PROFICIENCY_WEIGHT.items()
+        ],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    users = (
+        User.objects.filter(looking_to_collaborate=True, is_active=True)
+        .exclude(pk__in=ProjectMember.objects.filter(project=project).values("user_id"))
+        .annotate(raw_score=Coalesce(Sum(weight), 0))
+    )
+    if required_ids:
+        score = Cast(F("raw_score"), FloatField()) / float(MAX_WEIGHT * len(required_ids))
+    else:
+        score = Value(0.0, output_field=FloatField())
+    users = users.annotate(match_score=score)
+    skills = Prefetch("user_skills", queryset=UserSkill.objects.select_related("skill").order_by("skill__name"))
+    return users.prefetch_related(skills).order_by("-match_score", "-id")
+
+
+def project_matches_for(*, user) -> QuerySet[Project]:
+    """Open public projects looking for members that the user is not in, best match first."""
+    mine = {row.skill_id: row.proficiency for row in UserSkill.objects.filter(user=user)}
+    weight = Case(
+        *[
+            When(
+                required_skills__in=[skill for skill, level in mine.items() if level == proficiency], then=Value(points)
+            )
+            for proficiency, points in PROFICIENCY_WEIGHT.items()
+        ],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    projects = (
+        Project.objects.filter(visibility=Visibility.PUBLIC, status=ProjectStatus.ACTIVE, looking_for_members=True)
+        .exclude(pk__in=_member_ids_of(user))
+        .annotate(raw_score=Coalesce(Sum(weight), 0), required_count=Count("required_skills"))
+    )
+    projects = projects.annotate(match_score=_score(F("raw_score"), "required_count"))
+    return _with_list_data(projects, user).order_by("-match_score", "-id")

@@ -1,0 +1,265 @@
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from projects.models import (
+    Commit,
+    Project,
+    ProjectMember,
+    ProjectRole,
+    ProjectStatus,
+    SyncStatus,
+    Task,
+    TaskPriority,
+    TaskStatus,
+    Visibility,
+)
+from projects.permissions import role_at_least
+from users.serializers import UserSkillSerializer, UserSummarySerializer
+
+MAX_ID = 2**63 - 1
+ASSIGNABLE_ROLES = [ProjectRole.MAINTAINER, ProjectRole.DEVELOPER, ProjectRole.VIEWER]
+
+
+def id_field(**kwargs):
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class SkillNameField(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=50, **kwargs)
+
+    def to_internal_value(self, data):
+        value = " ".join(super().to_internal_value(data).split()).lower()
+        if not value:
+            raise serializers.ValidationError("A skill needs a name.")
+        return value
+
+
+class LabelField(SkillNameField):
+    pass
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+class GitHubInfoSerializer(serializers.Serializer):
+    full_name = serializers.CharField(source="github_full_name")
+    stars = serializers.IntegerField(source="github_stars")
+    forks = serializers.IntegerField(source="github_forks")
+    open_issues = serializers.IntegerField(source="github_open_issues")
+    language = serializers.CharField(source="github_language")
+    default_branch = serializers.CharField(source="github_default_branch")
+    last_synced_at = serializers.DateTimeField(allow_null=True)
+    sync_status = serializers.ChoiceField(choices=SyncStatus.choices)
+    sync_error = serializers.CharField()
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    owner = UserSummarySerializer(read_only=True)
+    room = serializers.IntegerField(source="room_id", allow_null=True, read_only=True)
+    required_skills = serializers.SerializerMethodField()
+    member_count = serializers.IntegerField(read_only=True)
+    my_role = serializers.ChoiceField(choices=ProjectRole.choices, allow_null=True, read_only=True)
+    github = GitHubInfoSerializer(source="*", read_only=True)
+    has_github_token = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = [
+            "id", "name", "slug", "description", "owner", "room", "repo_url", "visibility", "status",
+            "required_skills", "looking_for_members", "member_count", "my_role", "github", "has_github_token",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_required_skills(self, project) -> list[str]:
+        return sorted(skill.name for skill in project.required_skills.all())
+
+    def get_has_github_token(self, project) -> bool:
+        return bool(project.github_token_encrypted)
+
+
+class ProjectMemberSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ProjectMember
+        fields = ["user", "role", "joined_at"]
+        read_only_fields = fields
+
+
+class TaskCountsSerializer(serializers.Serializer):
+    todo = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    review = serializers.IntegerField()
+    done = serializers.IntegerField()
+
+
+class ProjectDetailSerializer(ProjectSerializer):
+    members = ProjectMemberSerializer(source="member_list", many=True, read_only=True)
+    task_counts = TaskCountsSerializer(read_only=True)
+    webhook_url = serializers.SerializerMethodField()
+    webhook_secret = serializers.SerializerMethodField()
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [*ProjectSerializer.Meta.fields, "members", "task_counts", "webhook_url", "webhook_secret"]
+        read_only_fields = fields
+
+    def _manages(self, project) -> bool:
+        return role_at_least(project.my_role, ProjectRole.MAINTAINER)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_webhook_url(self, project) -> str | None:
+        if not self._manages(project):
+            return None
+        path = reverse("project-github-webhook", kwargs={"version": "v1", "pk": project.pk})
+        return settings.SITE_URL.rstrip("/") + path
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_webhook_secret(self, project) -> str | None:
+        return project.webhook_secret if self._manages(project) else None
+
+
+class ProjectMatchSerializer(ProjectSerializer):
+    match_score = serializers.SerializerMethodField()
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [*ProjectSerializer.Meta.fields, "match_score"]
+        read_only_fields = fields
+
+    def get_match_score(self, project) -> float:
+        return round(project.match_score or 0.0, 4)
+
+
+class CandidateSerializer(UserSummarySerializer):
+    skills = UserSkillSerializer(source="user_skills", many=True, read_only=True)
+    match_score = serializers.SerializerMethodField()
+
+    class Meta(UserSummarySerializer.Meta):
+        fields = [*UserSummarySerializer.Meta.fields, "skills", "match_score"]
+        read_only_fields = fields
+
+    def get_match_score(self, user) -> float:
+        return round(user.match_score or 0.0, 4)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="project_id", read_only=True)
+    labels = serializers.SerializerMethodField()
+    assignee = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id", "number", "project", "title", "description", "status", "priority", "labels", "assignee",
+            "due_date", "position", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_labels(self, task) -> list[str]:
+        return [label.name for label in task.task_labels.all()]
+
+
+class BoardSerializer(serializers.Serializer):
+    todo = TaskSerializer(many=True)
+    in_progress = TaskSerializer(many=True)
+    review = TaskSerializer(many=True)
+    done = TaskSerializer(many=True)
+
+
+class CommitSerializer(serializers.ModelSerializer):
+    author = UserSummarySerializer(read_only=True, allow_null=True)
+    task = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Commit
+        fields = ["sha", "message", "author_name", "author", "url", "committed_at", "task"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_task(self, commit) -> int | None:
+        """The number of the task this commit closed (numbers are what people write in messages)."""
+        return commit.task.number if commit.task_id else None
+
+
+class SyncQueuedSerializer(serializers.Serializer):
+    sync_status = serializers.CharField()
+
+
+class WebhookResultSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["processed", "ignored", "duplicate"])
+    event = serializers.CharField()
+    detail = serializers.CharField()
+
+
+# --- input -----------------------------------------------------------------------------------
+
+
+class ProjectWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False, trim_whitespace=False)
+    room = id_field(allow_null=True, required=False)
+    repo_url = serializers.URLField(max_length=300, allow_blank=True, required=False)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
+    required_skills = serializers.ListField(child=SkillNameField(), max_length=30, required=False)
+    looking_for_members = serializers.BooleanField(required=False)
+    github_token = serializers.CharField(
+        max_length=255, allow_blank=True, required=False, write_only=True, help_text="Stored encrypted; never returned."
+    )
+
+
+class MemberAddSerializer(serializers.Serializer):
+    user = id_field()
+    role = serializers.ChoiceField(choices=[(r.value, r.label) for r in ASSIGNABLE_ROLES], default="developer")
+
+
+class MemberUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=[(r.value, r.label) for r in ASSIGNABLE_ROLES])
+
+
+class TaskWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=10000, allow_blank=True, required=False, trim_whitespace=False)
+    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
+    priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
+    labels = serializers.ListField(child=LabelField(), max_length=20, required=False)
+    assignee = id_field(allow_null=True, required=False)
+    due_date = serializers.DateField(allow_null=True, required=False)
+    position = serializers.IntegerField(min_value=-1_000_000_000, max_value=1_000_000_000, required=False)
+
+
+class TaskFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
+    assignee = id_field(required=False)
+    label = serializers.CharField(max_length=50, required=False)
+
+
+class ProjectFilterSerializer(serializers.Serializer):
+    skill = serializers.CharField(max_length=50, required=False)
+    status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
+    looking_for_members = serializers.BooleanField(required=False, allow_null=True, default=None)
+    search = serializers.CharField(max_length=100, required=False)
+
+
+# --- GitHub push payload (only what we use) ----------------------------------------------------
+
+
+class PushAuthorSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    email = serializers.CharField(max_length=254, allow_blank=True, required=False, allow_null=True, default="")
+
+
+class PushCommitSerializer(serializers.Serializer):
+    id = serializers.RegexField(r"^[0-9a-f]{40}$")
+    message = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=100_000)
+    timestamp = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    url = serializers.URLField(max_length=500, allow_blank=True, required=False, default="")
+    author = PushAuthorSerializer(required=False, default=dict)
+
+
+class PushPayloadSerializer(serializers.Serializer):
+    ref = serializers.CharField(max_length=255, required=False)
+    commits = PushCommitSerializer(many=True, max_length=2048)

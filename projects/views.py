@@ -1,0 +1,315 @@
+import hashlib
+import hmac
+import json
+from urllib.parse import parse_qs
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.pagination import PagePagination
+from projects import selectors, services
+from projects.github import CommitData
+from projects.models import Project, ProjectMember, Task
+from projects.serializers import (
+    BoardSerializer,
+    CandidateSerializer,
+    CommitSerializer,
+    MemberAddSerializer,
+    MemberUpdateSerializer,
+    ProjectDetailSerializer,
+    ProjectFilterSerializer,
+    ProjectMatchSerializer,
+    ProjectMemberSerializer,
+    ProjectSerializer,
+    ProjectWriteSerializer,
+    PushPayloadSerializer,
+    SyncQueuedSerializer,
+    TaskFilterSerializer,
+    TaskSerializer,
+    TaskWriteSerializer,
+    WebhookResultSerializer,
+)
+
+PROJECT_ID = OpenApiParameter("project_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _valid(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _detail_response(request, project_id: int, code=status.HTTP_200_OK) -> Response:
+    project = selectors.project_get_detail(project_id=project_id, user=request.user)
+    return Response(ProjectDetailSerializer(project).data, status=code)
+
+
+class ProjectViewSet(viewsets.GenericViewSet):
+    """Projects: public ones plus mine. Writes need the roles described in projects.permissions."""
+
+    lookup_value_regex = r"\d+"
+    queryset = Project.objects.none()  # for the schema; reads go through selectors
+    serializer_class = ProjectSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _project(self):
+        return selectors.project_get_for_user(project_id=self.kwargs["pk"], user=self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("skill", str),
+            OpenApiParameter("status", str, enum=["active", "archived", "completed"]),
+            OpenApiParameter("looking_for_members", bool),
+            OpenApiParameter("search", str),
+        ],
+        responses={200: ProjectSerializer(many=True)},
+    )
+    def list(self, request, *args, **kwargs):
+        filters = _valid(ProjectFilterSerializer, request.query_params)
+        page = self.paginate_queryset(selectors.project_list(user=request.user, **filters))
+        return self.get_paginated_response(ProjectSerializer(page, many=True).data)
+
+    @extend_schema(request=ProjectWriteSerializer, responses={201: ProjectDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        data = _valid(ProjectWriteSerializer, request.data)
+        if "room" in data:
+            data["room_id"] = data.pop("room")
+        project = services.project_create(owner=request.user, **data)
+        return _detail_response(request, project.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: ProjectDetailSerializer})
+    def retrieve(self, request, pk=None, *args, **kwargs):
+        return _detail_response(request, pk)
+
+    @extend_schema(request=ProjectWriteSerializer, responses={200: ProjectDetailSerializer})
+    def partial_update(self, request, pk=None, *args, **kwargs):
+        project = self._project()
+        data = _valid(ProjectWriteSerializer, request.data, partial=True)
+        services.project_update(project=project, actor=request.user, data=data)
+        return _detail_response(request, project.pk)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None, *args, **kwargs):
+        services.project_delete(project=self._project(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(methods=["GET"], responses={200: ProjectMemberSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=MemberAddSerializer, responses={201: ProjectMemberSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def members(self, request, pk=None, *args, **kwargs):
+        project = self._project()
+        if request.method == "POST":
+            data = _valid(MemberAddSerializer, request.data)
+            member = services.member_add(project=project, actor=request.user, user_id=data["user"], role=data["role"])
+            return Response(ProjectMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(selectors.project_members(project=project))
+        return self.get_paginated_response(ProjectMemberSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: BoardSerializer})
+    @action(detail=True, methods=["get"])
+    def board(self, request, pk=None, *args, **kwargs):
+        board = selectors.task_board(project=self._project())
+        return Response(BoardSerializer(board).data)
+
+    @extend_schema(request=None, responses={202: SyncQueuedSerializer})
+    @action(detail=True, methods=["post"])
+    def sync(self, request, pk=None, *args, **kwargs):
+        services.project_sync_request(project=self._project(), actor=request.user)
+        # The task may already have run (eager mode); the answer reports the state we set.
+        return Response({"sync_status": "queued"}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={200: CommitSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def commits(self, request, pk=None, *args, **kwargs):
+        page = self.paginate_queryset(selectors.commit_list(project=self._project()))
+        return self.get_paginated_response(CommitSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: CandidateSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def candidates(self, request, pk=None, *args, **kwargs):
+        page = self.paginate_queryset(selectors.project_candidates(project=self._project()))
+        return self.get_paginated_response(CandidateSerializer(page, many=True).data)
+
+
+class ProjectChildMixin:
+    def project(self):
+        if not hasattr(self, "_project_cache"):
+            self._project_cache = selectors.project_get_for_user(
+                project_id=self.kwargs["project_pk"], user=self.request.user
+            )
+        return self._project_cache
+
+
+@extend_schema(parameters=[PROJECT_ID])
+class ProjectMemberViewSet(ProjectChildMixin, viewsets.GenericViewSet):
+    lookup_field = "user_id"
+    lookup_value_regex = r"\d+"
+    queryset = ProjectMember.objects.none()
+    serializer_class = ProjectMemberSerializer
+    http_method_names = ["patch", "delete", "head", "options"]
+
+    @extend_schema(request=MemberUpdateSerializer, responses={200: ProjectMemberSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        project = self.project()
+        member = selectors.project_member_get(project=project, user_id=kwargs["user_id"])
+        data = _valid(MemberUpdateSerializer, request.data)
+        member = services.member_update(project=project, actor=request.user, member=member, role=data["role"])
+        return Response(ProjectMemberSerializer(member).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        project = self.project()
+        member = selectors.project_member_get(project=project, user_id=kwargs["user_id"])
+        services.member_remove(project=project, actor=request.user, member=member)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(parameters=[PROJECT_ID])
+class TaskViewSet(ProjectChildMixin, viewsets.GenericViewSet):
+    lookup_field = "number"
+    lookup_value_regex = r"\d+"
+    queryset = Task.objects.none()
+    serializer_class = TaskSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _task(self):
+        return selectors.task_get(project=self.project(), number=self.kwargs["number"])
+
+    def _task_response(self, task, code=status.HTTP_200_OK) -> Response:
+        task = selectors.task_get(project=self.project(), number=task.number)
+        return Response(TaskSerializer(task).data, status=code)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=["todo", "in_progress", "review", "done"]),
+            OpenApiParameter("assignee", int),
+            OpenApiParameter("label", str),
+        ],
+        responses={200: TaskSerializer(many=True)},
+    )
+    def list(self, request, *args, **kwargs):
+        filters = _valid(TaskFilterSerializer, request.query_params)
+        page = self.paginate_queryset(selectors.task_list(project=self.project(), **filters))
+        return self.get_paginated_response(TaskSerializer(page, many=True).data)
+
+    @extend_schema(request=TaskWriteSerializer, responses={201: TaskSerializer})
+    def create(self, request, *args, **kwargs):
+        data = _valid(TaskWriteSerializer, request.data)
+        if "assignee" in data:
+            data["assignee_id"] = data.pop("assignee")
+        task = services.task_create(project=self.project(), actor=request.user, **data)
+        return self._task_response(task, status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: TaskSerializer})
+    def retrieve(self, request, *args, **kwargs):
+        return Response(TaskSerializer(self._task()).data)
+
+    @extend_schema(request=TaskWriteSerializer, responses={200: TaskSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        task = self._task()
+        data = _valid(TaskWriteSerializer, request.data, partial=True)
+        services.task_update(task=task, actor=request.user, data=data)
+        return self._task_response(task)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        services.task_delete(task=self._task(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyMatchesView(APIView):
+    """Open public projects looking for members, best skill match first (formula: projects.selectors)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: ProjectMatchSerializer(many=True)}, tags=["projects"])
+    def get(self, request, *args, **kwargs):
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(selectors.project_matches_for(user=request.user), request, view=self)
+        return paginator.get_paginated_response(ProjectMatchSerializer(page, many=True).data)
+
+
+def _verify_signature(*, secret: str, body: bytes, header: str | None) -> None:
+    if not header:
+        raise DRFPermissionDenied("Missing X-Hub-Signature-256 header.")
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected.encode(), header.strip().encode()):
+        raise DRFPermissionDenied("Bad X-Hub-Signature-256 signature.")
+
+
+def _payload(request) -> dict:
+    """The JSON payload, sent as application/json or form-encoded `payload=` (GitHub offers both)."""
+    body = request.body
+    if request.content_type == "application/x-www-form-urlencoded":
+        body = (parse_qs(body.decode("utf-8", "replace")).get("payload") or [""])[0]
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ParseError("The payload is not valid JSON.") from None
+    if not isinstance(payload, dict):
+        raise ParseError("The payload must be a JSON object.")
+    return payload
+
+
+def _push_commits(payload: dict) -> list[CommitData]:
+    data = _valid(PushPayloadSerializer, payload)
+    return [
+        CommitData(
+            sha=commit["id"],
+            message=commit["message"],
+            author_name=commit["author"].get("name") or "",
+            author_email=commit["author"].get("email") or "",
+            url=commit["url"],
+            committed_at=commit["timestamp"],
+        )
+        for commit in data["commits"]
+    ]
+
+
+class GitHubWebhookView(APIView):
+    """GitHub webhook of one project: verified by HMAC-SHA256 with the project's webhook secret.
+
+    `ping` and `push` are processed (push = the same commit handling as a sync), other events are
+    logged and ignored; a redelivered `X-GitHub-Delivery` is answered without doing anything again.
+    """
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter("X-Hub-Signature-256", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-GitHub-Event", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-GitHub-Delivery", str, OpenApiParameter.HEADER, required=True),
+        ],
+        responses={
+            200: WebhookResultSerializer,
+            400: OpenApiResponse(description="Malformed payload or missing headers."),
+            403: OpenApiResponse(description="Missing or bad signature."),
+            404: OpenApiResponse(description="No such project."),
+        },
+        tags=["projects"],
+    )
+    def post(self, request, pk=None, *args, **kwargs):
+        project = selectors.project_for_webhook(project_id=pk)
+        _verify_signature(
+            secret=project.webhook_secret, body=request.body, header=request.headers.get("X-Hub-Signature-256")
+        )
+        event = (request.headers.get("X-GitHub-Event") or "").strip()
+        delivery_id = (request.headers.get("X-GitHub-Delivery") or "").strip()
+        if not event or not delivery_id or len(delivery_id) > 100:
+            raise ParseError("X-GitHub-Event and X-GitHub-Delivery (at most 100 characters) are required.")
+        payload = _payload(request)
+        commits = _push_commits(payload) if event == "push" else None
+        delivery, fresh = services.webhook_delivery_record(
+            project=project, delivery_id=delivery_id, event=event, commits=commits
+        )
+        result = "duplicate" if not fresh else delivery.outcome
+        return Response({"status": result, "event": delivery.event, "detail": delivery.detail})
