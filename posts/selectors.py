@@ -1,0 +1,142 @@
+"""Reads of the posts app: visibility, feeds, ranking, search, threads. Each list is a fixed number
+of queries: the rows with author and my_vote in one statement, plus one for the tags of the page."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
+
+from posts.models import Comment, Post, Tag, Vote
+from rooms.models import Room
+from rooms.selectors import room_ids_of_member
+from users.models import Follow, User
+
+TOP_PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30), "all": None}
+SEARCH_CONFIG = "english"
+MAX_ID = 2**63 - 1
+
+
+def visible_room_ids(user) -> QuerySet:
+    """Subquery: ids of the public rooms and of the rooms the user belongs to."""
+    return Room.objects.filter(Q(is_public=True) | Q(pk__in=room_ids_of_member(user))).values("pk")
+
+
+def _visibility(user) -> Q:
+    return Q(room__isnull=True) | Q(room_id__in=visible_room_ids(user))
+
+
+def _my_vote(user, target: str) -> Coalesce | Value:
+    if not getattr(user, "is_authenticated", False):
+        return Value(0, output_field=IntegerField())
+    votes = Vote.objects.filter(user=user, **{target: OuterRef("pk")}).values("value")[:1]
+    return Coalesce(Subquery(votes, output_field=IntegerField()), Value(0))
+
+
+def post_list_visible_to(user) -> QuerySet[Post]:
+    """Posts the user may see, shaped for PostSerializer (author, tags, my_vote) in two queries."""
+    tags = Prefetch("tags", queryset=Tag.objects.only("id", "name").order_by("name"))
+    return (
+        Post.objects.filter(_visibility(user))
+        .select_related("author")
+        .prefetch_related(tags)
+        .defer("search_vector")
+        .annotate(my_vote=_my_vote(user, "post"))
+    )
+
+
+def post_get_visible(*, post_id: int, user) -> Post:
+    post = post_list_visible_to(user).filter(pk=post_id).first()
+    if post is None:
+        raise NotFound("No such post.")
+    return post
+
+
+def _resolve_author(author: str) -> Q:
+    if author.isdigit():
+        return Q(author_id=int(author)) if int(author) <= MAX_ID else Q(pk__in=[])
+    return Q(author__handle=author.lower())
+
+
+def post_feed(
+    *,
+    user,
+    ordering: str = "new",
+    period: str = "all",
+    room_id: int | None = None,
+    author: str | None = None,
+    tag: str | None = None,
+    search: str | None = None,
+) -> QuerySet[Post]:
+    """The global feed. The caller's paginator orders it by `post_feed_ordering(ordering, search)`."""
+    posts = post_list_visible_to(user)
+    if room_id is not None:
+        posts = posts.filter(room_id=room_id)
+    if author:
+        posts = posts.filter(_resolve_author(author))
+    if tag:
+        posts = posts.filter(tags__name=tag.strip().lower())
+    if ordering == "top" and TOP_PERIODS.get(period):
+        posts = posts.filter(created_at__gte=timezone.now() - TOP_PERIODS[period])
+    if search:
+        posts = _search(posts, search)
+    return posts
+
+
+FEED_ORDERINGS = {"new": ("-id",), "hot": ("-hot", "-id"), "top": ("-score", "-id")}
+
+
+def post_feed_ordering(ordering: str) -> tuple[str, ...]:
+    """Keyset ordering of a feed: every one ends in the unique id so cursors are exact and stable."""
+    if ordering == "relevance":
+        # Ranked search on PostgreSQL; the SQLite fallback has no rank and lists newest first.
+        return ("-rank", "-id") if settings.IS_POSTGRES else ("-id",)
+    return FEED_ORDERINGS[ordering]
+
+
+def _search(posts: QuerySet[Post], search: str) -> QuerySet[Post]:
+    if settings.IS_POSTGRES:
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        query = SearchQuery(search, search_type="websearch", config=SEARCH_CONFIG)
+        return posts.filter(search_vector=query).annotate(rank=SearchRank("search_vector", query))
+    return posts.filter(Q(title__icontains=search) | Q(content__icontains=search))
+
+
+def personal_feed(*, user) -> QuerySet[Post]:
+    """Posts by people the user follows and from rooms the user belongs to (the caller orders by -id)."""
+    followed = Follow.objects.filter(follower=user).values("followee_id")
+    return post_list_visible_to(user).filter(Q(author_id__in=followed) | Q(room_id__in=room_ids_of_member(user)))
+
+
+def comment_list_for_post(*, post: Post, user) -> QuerySet[Comment]:
+    """The post's thread in order (each reply right after its parent): one index range on (post, path)."""
+    return Comment.objects.filter(post=post).select_related("author").annotate(my_vote=_my_vote(user, "comment"))
+
+
+def comment_get_visible(*, comment_id: int, user) -> Comment:
+    comment = comment_list_for_post_ids(user=user).filter(pk=comment_id).select_related("post", "post__room").first()
+    if comment is None:
+        raise NotFound("No such comment.")
+    return comment
+
+
+def comment_list_for_post_ids(*, user) -> QuerySet[Comment]:
+    return (
+        Comment.objects.filter(Q(post__room__isnull=True) | Q(post__room_id__in=visible_room_ids(user)))
+        .select_related("author")
+        .annotate(my_vote=_my_vote(user, "comment"))
+    )
+
+
+def users_who_can_see(*, users: list[User], room_id: int | None) -> list[User]:
+    """Narrow a list of users (e.g. @mentions) to those who may see content in the room."""
+    if room_id is None or not users:
+        return users
+    room = Room.objects.filter(pk=room_id).only("is_public").first()
+    if room is None or room.is_public:
+        return users
+    member_ids = set(room.memberships.filter(user_id__in=[u.pk for u in users]).values_list("user_id", flat=True))
+    return [u for u in users if u.pk in member_ids]

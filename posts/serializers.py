@@ -1,0 +1,177 @@
+import re
+
+from rest_framework import serializers
+
+from posts.models import (
+    COMMENT_CONTENT_MAX_LENGTH,
+    POST_CONTENT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Comment,
+    Post,
+    PostKind,
+    Report,
+)
+from users.serializers import UserSummarySerializer
+
+MAX_TAGS = 5
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#._-]{0,29}$")
+MAX_ID = 2**63 - 1
+REPORT_REASON_MAX_LENGTH = 1000
+
+
+def normalize_tag(value: str) -> str:
+    return value.strip().lower()
+
+
+class TagNameField(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=30, **kwargs)
+
+    def to_internal_value(self, data):
+        value = normalize_tag(super().to_internal_value(data))
+        if not TAG_RE.match(value):
+            raise serializers.ValidationError("Tags are 1-30 letters, digits or + # . _ - characters.")
+        return value
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class PostSerializer(serializers.ModelSerializer):
+    author = UserSummarySerializer(read_only=True)
+    room = serializers.IntegerField(source="room_id", read_only=True, allow_null=True)
+    tags = serializers.SerializerMethodField()
+    my_vote = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Post
+        fields = [
+            "id",
+            "author",
+            "room",
+            "title",
+            "content",
+            "kind",
+            "code_language",
+            "url",
+            "tags",
+            "score",
+            "upvotes",
+            "downvotes",
+            "my_vote",
+            "comment_count",
+            "created_at",
+            "edited_at",
+        ]
+        read_only_fields = fields
+
+    def get_tags(self, post) -> list[str]:
+        return [tag.name for tag in post.tags.all()]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = UserSummarySerializer(read_only=True, allow_null=True)
+    post = serializers.IntegerField(source="post_id", read_only=True)
+    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    my_vote = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "post",
+            "author",
+            "parent",
+            "depth",
+            "content",
+            "score",
+            "my_vote",
+            "created_at",
+            "edited_at",
+            "is_deleted",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, comment):
+        data = super().to_representation(comment)
+        if comment.is_deleted:
+            # The thread keeps its shape; who wrote a removed comment is not shown.
+            data["author"] = None
+            data["content"] = ""
+        return data
+
+
+class PostDetailSerializer(PostSerializer):
+    comments = CommentSerializer(many=True, read_only=True, source="first_comments")
+    comments_next = serializers.CharField(read_only=True, allow_null=True, source="comments_next_link")
+
+    class Meta(PostSerializer.Meta):
+        fields = [*PostSerializer.Meta.fields, "comments", "comments_next"]
+        read_only_fields = fields
+
+
+class PostCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    content = serializers.CharField(max_length=POST_CONTENT_MAX_LENGTH, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(choices=PostKind.choices, required=False, default=PostKind.TEXT)
+    code_language = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    tags = serializers.ListField(child=TagNameField(), max_length=MAX_TAGS, required=False, default=list)
+    room = id_field(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        return validate_post_kind(attrs)
+
+
+class PostUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False)
+    content = serializers.CharField(max_length=POST_CONTENT_MAX_LENGTH, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=PostKind.choices, required=False)
+    code_language = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    tags = serializers.ListField(child=TagNameField(), max_length=MAX_TAGS, required=False)
+
+
+def validate_post_kind(attrs: dict) -> dict:
+    """The kind's own field is required: a link post needs `url`."""
+    if attrs.get("kind") == PostKind.LINK and not attrs.get("url"):
+        raise serializers.ValidationError({"url": ["A link post needs a url."]})
+    return attrs
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=COMMENT_CONTENT_MAX_LENGTH)
+    parent = id_field(required=False, allow_null=True, default=None)
+
+
+class CommentUpdateSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=COMMENT_CONTENT_MAX_LENGTH)
+
+
+class VoteSerializer(serializers.Serializer):
+    value = serializers.ChoiceField(choices=[(1, "up"), (0, "withdraw"), (-1, "down")])
+
+    def to_internal_value(self, data):
+        # ChoiceField would take "1" and True for 1; a vote is a JSON integer.
+        value = data.get("value") if isinstance(data, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise serializers.ValidationError({"value": ["Must be 1, 0 or -1."]})
+        return super().to_internal_value(data)
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=REPORT_REASON_MAX_LENGTH)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    target_type = serializers.CharField(read_only=True)
+    target_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = ["id", "target_type", "target_id", "reason", "status", "created_at"]
+        read_only_fields = fields
+
+    def get_target_id(self, report) -> int | None:
+        return report.post_id or report.comment_id or report.message_id
