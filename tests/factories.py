@@ -99,6 +99,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "projects.Project"
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Project {n}")
     slug = factory.Sequence(lambda n: f"project-{n}")
