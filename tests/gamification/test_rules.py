@@ -151,3 +151,163 @@ class TestSocialButterfly:
             assert make_client(fans[49]).post(f"/api/v1/users/{star.pk}/follow/").status_code == 200
         assert "social_butterfly" in badges_of(star)
         assert badges_of(fans[49]) == set()  # the follower earns nothing
+
+
+def create_project_via_api(client, name) -> dict:
+    response = client.post("/api/v1/projects/", {"name": name}, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def add_member_via_api(client, project_id, user) -> None:
+    response = client.post(
+        f"/api/v1/projects/{project_id}/members/", {"user": user.pk, "role": "developer"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+
+
+def bulk_tasks(project, count, **fields):
+    from projects.models import Project, Task
+
+    start = Project.objects.values_list("next_task_number", flat=True).get(pk=project.pk)
+    Task.objects.bulk_create(
+        [Task(project=project, number=start + n, title=f"Task {n}", **fields) for n in range(count)]
+    )
+    Project.objects.filter(pk=project.pk).update(next_task_number=start + count)
+    return list(Task.objects.filter(project=project, number__gte=start).order_by("number"))
+
+
+def push_via_webhook(client, project, *, commits, delivery) -> None:
+    import hashlib
+    import hmac
+    import json
+
+    body = json.dumps({"ref": "refs/heads/main", "commits": commits}).encode()
+    signature = "sha256=" + hmac.new(project.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+    response = client.post(
+        f"/api/v1/projects/{project.pk}/github/webhook/",
+        body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=signature,
+        HTTP_X_GITHUB_EVENT="push",
+        HTTP_X_GITHUB_DELIVERY=delivery,
+    )
+    assert response.status_code == 200, response.content
+
+
+def commit_payload(sha_digit, message, email) -> dict:
+    return {
+        "id": sha_digit * 40,
+        "message": message,
+        "timestamp": "2026-05-01T10:00:00Z",
+        "url": f"https://github.com/acme/app/commit/{sha_digit * 40}",
+        "author": {"name": "Dev", "email": email},
+    }
+
+
+class TestProjectBadges:
+    def test_first_project_on_creating_one(self, make_client, on_commit, awarded_signals):
+        owner = UserFactory()
+        with on_commit():
+            create_project_via_api(make_client(owner), "Rocket")
+        assert badges_of(owner) == {"first_project"}
+        assert awarded_signals == [(owner.pk, "first_project")]
+
+    def test_being_added_to_a_project_earns_no_first_project(self, make_client, on_commit):
+        owner, member = UserFactory(), UserFactory()
+        project = create_project_via_api(make_client(owner), "Theirs")
+        with on_commit():
+            add_member_via_api(make_client(owner), project["id"], member)
+        assert badges_of(member) == set()
+
+    def test_team_player_at_three_projects_not_two(self, make_client, on_commit):
+        from tests.factories import ProjectFactory
+
+        member = UserFactory()
+        ProjectFactory(owner=member)  # one project of their own (the owner is a member)
+        second, third = ProjectFactory(), ProjectFactory()
+        with on_commit():
+            add_member_via_api(make_client(second.owner), second.pk, member)
+        assert "team_player" not in badges_of(member)
+        with on_commit():
+            add_member_via_api(make_client(third.owner), third.pk, member)
+        assert "team_player" in badges_of(member)
+
+    def test_team_player_by_creating_the_third_project(self, make_client, on_commit):
+        from tests.factories import ProjectFactory
+
+        user = UserFactory()
+        ProjectFactory.create_batch(2, owner=user)
+        with on_commit():
+            create_project_via_api(make_client(user), "Third")
+        assert {"first_project", "team_player"} <= badges_of(user)
+
+    def test_task_crusher_at_ten_done_tasks_not_nine(self, make_client, on_commit):
+        from tests.factories import ProjectFactory
+
+        worker = UserFactory()
+        project = ProjectFactory(owner=worker)
+        bulk_tasks(project, 8, status="done", assignee=worker)
+        ninth, tenth = bulk_tasks(project, 2, status="review", assignee=worker)
+        bulk_tasks(project, 3, status="done")  # unassigned: nobody's
+        client = make_client(worker)
+        with on_commit():
+            response = client.patch(f"/api/v1/projects/{project.pk}/tasks/{ninth.number}/", {"status": "done"})
+        assert response.status_code == 200, response.content
+        assert "task_crusher" not in badges_of(worker)
+        with on_commit():
+            response = client.patch(f"/api/v1/projects/{project.pk}/tasks/{tenth.number}/", {"status": "done"})
+        assert response.status_code == 200, response.content
+        assert "task_crusher" in badges_of(worker)
+
+    def test_assigning_a_done_task_counts_for_the_assignee(self, make_client, on_commit):
+        from projects.models import ProjectMember
+        from tests.factories import ProjectFactory
+
+        worker = UserFactory()
+        project = ProjectFactory()
+        ProjectMember.objects.create(project=project, user=worker, role="developer")
+        bulk_tasks(project, 9, status="done", assignee=worker)
+        (last,) = bulk_tasks(project, 1, status="done")
+        with on_commit():
+            response = make_client(project.owner).patch(
+                f"/api/v1/projects/{project.pk}/tasks/{last.number}/", {"assignee": worker.pk}
+            )
+        assert response.status_code == 200, response.content
+        assert "task_crusher" in badges_of(worker)
+
+    def test_open_source_hero_when_a_pushed_commit_closes_a_task(self, anon_client, on_commit):
+        from projects.models import Task
+        from tests.factories import ProjectFactory
+
+        dev = UserFactory(email="dev@example.com")
+        project = ProjectFactory()
+        (task,) = bulk_tasks(project, 1, status="in_progress")
+        with on_commit():  # a commit that names no task earns nothing
+            push_via_webhook(
+                anon_client, project, commits=[commit_payload("a", "Refactor", "DEV@example.com")], delivery="d1"
+            )
+        assert "open_source_hero" not in badges_of(dev)
+        with on_commit():
+            push_via_webhook(
+                anon_client,
+                project,
+                commits=[commit_payload("b", f"Fix the bug, closes #{task.number}", "DEV@example.com")],
+                delivery="d2",
+            )
+        assert Task.objects.get(pk=task.pk).status == "done"
+        assert "open_source_hero" in badges_of(dev)
+
+    def test_a_closing_commit_by_an_unknown_author_awards_nobody(self, anon_client, on_commit):
+        from tests.factories import ProjectFactory
+
+        project = ProjectFactory()
+        (task,) = bulk_tasks(project, 1)
+        with on_commit():
+            push_via_webhook(
+                anon_client,
+                project,
+                commits=[commit_payload("c", f"closes #{task.number}", "stranger@elsewhere.dev")],
+                delivery="d3",
+            )
+        assert not UserBadge.objects.filter(badge__code="open_source_hero").exists()
