@@ -1,9 +1,13 @@
 """Reads of the rooms app that other apps rely on: visibility and membership."""
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import Case, When
+from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound
 
-from rooms.models import Membership, Role, Room
+from rooms.models import Ban, Membership, Message, Reaction, ReadMarker, Role, Room, RoomTag
+from users.models import User
 
 
 def room_list_visible_to(user) -> QuerySet[Room]:
@@ -44,3 +48,133 @@ def is_room_moderator(*, room_id: int, user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return Membership.objects.filter(room_id=room_id, user=user, role__in=[Role.OWNER, Role.MODERATOR]).exists()
+
+
+# --- listing with per-viewer fields ----------------------------------------------------------
+
+
+def _member_count() -> Subquery:
+    counts = Membership.objects.filter(room=OuterRef("pk")).order_by().values("room").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counts.values("n")[:1]), 0)
+
+
+def _unread_count(user) -> Subquery:
+    """Others' live messages after my read marker, counted by the database for every room at once."""
+    marker = ReadMarker.objects.filter(room=OuterRef(OuterRef("pk")), user=user).values("last_read_id")[:1]
+    unread = (
+        Message.objects.filter(room=OuterRef("pk"), is_deleted=False, id__gt=Coalesce(Subquery(marker), 0))
+        .exclude(author=user)
+        .order_by()
+        .values("room")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(unread), 0)
+
+
+def rooms_with_viewer_fields(queryset: QuerySet[Room], *, user) -> QuerySet[Room]:
+    """Annotate member_count, is_member, my_role and unread_count; tags and creator come along.
+
+    A fixed number of queries for any number of rooms: the list, plus one for the tags.
+    """
+    rooms = queryset.select_related("creator").prefetch_related("tags").annotate(member_count=_member_count())
+    if not getattr(user, "is_authenticated", False):
+        return rooms.annotate(
+            is_member=Value(False), my_role=Value(None, output_field=CharField()), unread_count=Value(0)
+        )
+    mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
+    return rooms.annotate(
+        is_member=Exists(mine),
+        my_role=Subquery(mine.values("role")[:1]),
+        unread_count=Case(When(Exists(mine), then=_unread_count(user)), default=Value(0)),
+    )
+
+
+def room_list(*, user, tags: list[str] | None = None, search: str | None = None, mine: bool = False) -> QuerySet[Room]:
+    """Public rooms plus mine, newest first; `tags` match any of them."""
+    member_of = room_ids_of_member(user)
+    visible = Q(pk__in=member_of) if mine else Q(is_public=True) | Q(pk__in=member_of)
+    rooms = Room.objects.filter(visible)
+    if tags:
+        rooms = rooms.filter(pk__in=RoomTag.objects.filter(name__in=tags).values("room_id"))
+    if search:
+        rooms = rooms.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    return rooms_with_viewer_fields(rooms, user=user).order_by("-id")
+
+
+def room_detail(*, room_id: int, user) -> Room:
+    room_get_for_user(room_id=room_id, user=user)
+    return rooms_with_viewer_fields(Room.objects.filter(pk=room_id), user=user).get()
+
+
+def room_members(*, room: Room) -> QuerySet[Membership]:
+    role_order = Case(When(role=Role.OWNER, then=0), When(role=Role.MODERATOR, then=1), default=2)
+    return Membership.objects.filter(room=room).select_related("user").order_by(role_order, "id")
+
+
+def is_banned(*, room_id: int, user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Ban.objects.filter(room_id=room_id, user=user).exists()
+
+
+def room_bans(*, room: Room) -> QuerySet[Ban]:
+    return Ban.objects.filter(room=room).select_related("user")
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+def room_get_for_member(*, room_id: int, user) -> Room:
+    """The room for reading its messages: NotFound for hidden rooms, PermissionDenied for non-members."""
+    room = room_get_for_user(room_id=room_id, user=user)
+    if not is_room_member(room_id=room.pk, user=user):
+        raise PermissionDenied("Only members can read this room's messages.")
+    return room
+
+
+def message_history(*, room: Room, before: int | None = None, after: int | None = None) -> QuerySet[Message]:
+    messages = Message.objects.filter(room=room).select_related("author")
+    if before is not None:
+        messages = messages.filter(id__lt=before)
+    if after is not None:
+        messages = messages.filter(id__gt=after)
+    return messages.order_by("-id")
+
+
+def messages_after(*, room_id: int, after: int, limit: int = 100) -> list[Message]:
+    """Up to `limit` messages newer than `after`, oldest first: what a reconnecting socket missed."""
+    messages = Message.objects.filter(room_id=room_id, id__gt=after).select_related("author").order_by("id")
+    return attach_reactions(list(messages[:limit]))
+
+
+def message_get(*, room: Room, message_id: int) -> Message:
+    message = Message.objects.filter(room=room, pk=message_id).select_related("author").first()
+    if message is None:
+        raise NotFound("No such message in this room.")
+    return message
+
+
+def attach_reactions(messages: list[Message], *, viewer_id: int | None = None) -> list[Message]:
+    """Set `reaction_summary` ([{emoji, count, me}]) and `reactors` ({emoji: [user ids]}) in one query."""
+    by_message: dict[int, dict[str, list[int]]] = {m.pk: {} for m in messages}
+    if by_message:
+        rows = Reaction.objects.filter(message_id__in=by_message).order_by("id")
+        for message_id, emoji, user_id in rows.values_list("message_id", "emoji", "user_id"):
+            by_message[message_id].setdefault(emoji, []).append(user_id)
+    for message in messages:
+        reactors = by_message[message.pk]
+        message.reactors = reactors
+        message.reaction_summary = [
+            {"emoji": emoji, "count": len(ids), "me": viewer_id in ids} for emoji, ids in reactors.items()
+        ]
+    return messages
+
+
+def unread_count_for(*, room: Room, user) -> int:
+    last_read = ReadMarker.objects.filter(room=room, user=user).values_list("last_read_id", flat=True).first() or 0
+    return Message.objects.filter(room=room, is_deleted=False, id__gt=last_read).exclude(author=user).count()
+
+
+def users_online(user_ids) -> list:
+    return list(User.objects.filter(pk__in=list(user_ids), is_active=True).order_by("handle"))

@@ -36,6 +36,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class RoomFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Room
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Room {n}")
     slug = factory.Sequence(lambda n: f"room-{n}")

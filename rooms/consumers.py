@@ -1,0 +1,344 @@
+"""The room chat socket: /ws/rooms/{id}/?token=<access JWT>[&after=<message id>] (API.md frames).
+
+Thin: every write goes through rooms.services (which broadcasts after commit); this consumer only
+translates frames to service calls and group events to frames. Only ephemeral state that is never
+stored (typing, presence) is sent to the group from here.
+"""
+
+import asyncio
+import json
+import logging
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+
+from api.ratelimit import check_rate_limit
+from codenest.realtime import room_group
+from rooms import presence, selectors, services
+from rooms.models import Room
+from rooms.permissions import CHAT_RATE_GROUP
+from rooms.serializers import (
+    MAX_ID,
+    MessageCreateSerializer,
+    MessageEditSerializer,
+    MessageSerializer,
+    ReactionSerializer,
+    id_field,
+    plain,
+    user_summary,
+)
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND = 4401, 4403, 4404
+MAX_FRAME_CHARS = 20_000
+HISTORY_LIMIT = 100
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, detail):
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
+
+class MessageRefSerializer(serializers.Serializer):
+    id = id_field()
+
+
+class MessageIdSerializer(serializers.Serializer):
+    message_id = id_field()
+
+
+class ReactionFrameSerializer(ReactionSerializer):
+    message_id = id_field()
+
+
+class TypingSerializer(serializers.Serializer):
+    is_typing = serializers.BooleanField(default=True)
+
+
+def _frame_data(serializer_class, frame: dict) -> dict:
+    serializer = serializer_class(data=frame)
+    if not serializer.is_valid():
+        raise FrameError("invalid", serializer.errors)
+    return serializer.validated_data
+
+
+def _error_detail(exc) -> object:
+    if isinstance(exc, ValidationError):
+        return exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+    return str(exc.detail) if hasattr(exc, "detail") else str(exc) or "forbidden"
+
+
+# --- database work, run in the database thread ---------------------------------------------------
+
+
+def _connection_verdict(room_id: int, user) -> int | None:
+    """None when the user may connect, else the close code (hidden private rooms look absent)."""
+    room = Room.objects.filter(pk=room_id).first()
+    if room is None:
+        return CLOSE_NOT_FOUND
+    member = selectors.is_room_member(room_id=room_id, user=user)
+    if not member:
+        return CLOSE_FORBIDDEN if room.is_public else CLOSE_NOT_FOUND
+    return CLOSE_FORBIDDEN if selectors.is_banned(room_id=room_id, user=user) else None
+
+
+def _history(room_id: int, after: int, viewer_id: int) -> list[dict]:
+    messages = selectors.messages_after(room_id=room_id, after=after, limit=HISTORY_LIMIT)
+    selectors.attach_reactions(messages, viewer_id=viewer_id)
+    return plain(MessageSerializer(messages, many=True).data)
+
+
+def _online_users(room_id: int) -> list[dict]:
+    users = selectors.users_online(presence.presence_online(room_id=room_id))
+    return [user_summary(user) for user in users]
+
+
+def _call_service(room_id: int, service, **kwargs):
+    room = Room.objects.filter(pk=room_id).first()
+    if room is None:
+        raise NotFound("This room no longer exists.")
+    return service(room=room, **kwargs)
+
+
+def _post_message(room_id: int, user, data: dict) -> tuple[dict, bool]:
+    message, created = _call_service(room_id, services.message_post, author=user, **data)
+    selectors.attach_reactions([message], viewer_id=user.pk)
+    return plain(MessageSerializer(message).data), created
+
+
+def _with_me(message: dict, reactors: dict, user_id: int) -> dict:
+    reactions = [{**r, "me": user_id in reactors.get(r["emoji"], ())} for r in message.get("reactions", [])]
+    return {**message, "reactions": reactions}
+
+
+class RoomChatConsumer(AsyncJsonWebsocketConsumer):
+    room_id: int | None = None
+    joined = False
+    replayed_up_to = 0
+    heartbeat: asyncio.Task | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def connect(self):
+        # Accept first: a close before accept loses its code (the client sees only HTTP 403).
+        await self.accept()
+        self.user = self.scope.get("user")
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        verdict = (
+            CLOSE_NOT_FOUND
+            if room_id > MAX_ID
+            else await database_sync_to_async(_connection_verdict)(room_id, self.user)
+        )
+        if verdict is not None:
+            await self.close(code=verdict)
+            return
+        self.room_id, self.group = room_id, room_group(room_id)
+        # Subscribe before reading history so nothing falls between the two; duplicates are skipped.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.joined = True
+        await self._replay_history()
+        await self._announce_arrival()
+        self.heartbeat = asyncio.create_task(self._keep_presence())
+
+    async def disconnect(self, code):
+        if not self.joined:
+            return
+        self.joined = False
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        went_offline = await sync_to_async(presence.presence_leave, thread_sensitive=False)(
+            room_id=self.room_id, user_id=self.user.pk, connection=self.channel_name
+        )
+        if went_offline:
+            await self._send_presence_event("room.presence_leave", self.user.pk)
+
+    async def _replay_history(self) -> None:
+        after = self._after_param()
+        if after is None:
+            return
+        messages = await database_sync_to_async(_history)(self.room_id, after, self.user.pk)
+        if messages:
+            self.replayed_up_to = messages[-1]["id"]
+        await self.send_json({"type": "history", "messages": messages})
+
+    def _after_param(self) -> int | None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        raw = (query.get("after") or [""])[0]
+        return min(int(raw), MAX_ID) if raw.isdigit() else None
+
+    async def _announce_arrival(self) -> None:
+        arrived = await sync_to_async(presence.presence_enter, thread_sensitive=False)(
+            room_id=self.room_id, user_id=self.user.pk, connection=self.channel_name
+        )
+        online = await database_sync_to_async(_online_users)(self.room_id)
+        await self.send_json({"type": "presence", "online": online})
+        if arrived:
+            await self._send_presence_event("room.presence_join", self.user.pk, user=user_summary(self.user))
+
+    async def _send_presence_event(self, event_type: str, user_id: int, user: dict | None = None) -> None:
+        if user is None:
+            user = await database_sync_to_async(lambda: user_summary(selectors.users_online([user_id])[0]))()
+        event = {"type": event_type, "user": user, "user_id": user_id, "origin": self.channel_name}
+        await self.channel_layer.group_send(self.group, event)
+
+    async def _keep_presence(self) -> None:
+        """Refresh my entry and sweep entries of crashed processes, announcing who went offline."""
+        while True:
+            await asyncio.sleep(presence.heartbeat_interval())
+            try:
+                await sync_to_async(presence.presence_refresh, thread_sensitive=False)(
+                    room_id=self.room_id, user_id=self.user.pk, connection=self.channel_name
+                )
+                gone = await sync_to_async(presence.presence_sweep, thread_sensitive=False)(room_id=self.room_id)
+                for user_id in gone:
+                    await self._send_presence_event("room.presence_leave", user_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a Redis hiccup must not end the socket; the next beat retries
+                logger.exception("presence heartbeat failed for room %s", self.room_id)
+
+    # --- client frames -----------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        try:
+            frame = self._parse(text_data)
+            handler = self.frame_handlers.get(frame["type"])
+            if handler is None:
+                raise FrameError("invalid", f"Unknown frame type {frame['type']!r}.")
+            await handler(self, frame)
+        except FrameError as exc:
+            await self._send_error(exc.code, exc.detail)
+        except (ValidationError, serializers.ValidationError) as exc:
+            await self._send_error("invalid", _error_detail(exc))
+        except PermissionDenied as exc:
+            await self._send_error("forbidden", _error_detail(exc))
+        except NotFound as exc:
+            await self._send_error("not_found", _error_detail(exc))
+
+    def _parse(self, text_data) -> dict:
+        if text_data is None:
+            raise FrameError("invalid", "Frames are JSON text.")
+        if len(text_data) > MAX_FRAME_CHARS:
+            raise FrameError("invalid", "Frame too large.")
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            raise FrameError("invalid", "Malformed JSON.") from None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            raise FrameError("invalid", 'A frame is a JSON object with a "type".')
+        return frame
+
+    async def _send_error(self, code: str, detail) -> None:
+        await self.send_json({"type": "error", "code": code, "detail": detail})
+
+    async def _check_rate(self) -> None:
+        wait = await sync_to_async(check_rate_limit, thread_sensitive=False)(
+            group=CHAT_RATE_GROUP, ident=f"user:{self.user.pk}", rate=settings.RATELIMIT_CHAT
+        )
+        if wait is not None:
+            raise FrameError("rate_limited", f"Too many messages. Try again in {wait} seconds.")
+
+    async def on_message_send(self, frame: dict) -> None:
+        await self._check_rate()
+        data = _frame_data(MessageCreateSerializer, frame)
+        message, created = await database_sync_to_async(_post_message)(self.room_id, self.user, data)
+        if not created:  # a retry: the sender gets its message back, the room hears nothing new
+            await self.send_json({"type": "message.new", "message": message})
+
+    async def on_message_edit(self, frame: dict) -> None:
+        ref = _frame_data(MessageRefSerializer, frame)
+        content = _frame_data(MessageEditSerializer, frame)["content"]
+        await database_sync_to_async(_call_service)(
+            self.room_id, services.message_edit, editor=self.user, message_id=ref["id"], content=content
+        )
+
+    async def on_message_delete(self, frame: dict) -> None:
+        ref = _frame_data(MessageRefSerializer, frame)
+        await database_sync_to_async(_call_service)(
+            self.room_id, services.message_delete, actor=self.user, message_id=ref["id"]
+        )
+
+    async def on_typing(self, frame: dict) -> None:
+        is_typing = _frame_data(TypingSerializer, frame)["is_typing"]
+        event = {"type": "room.typing", "user": user_summary(self.user), "is_typing": is_typing}
+        await self.channel_layer.group_send(self.group, event)
+
+    async def on_read(self, frame: dict) -> None:
+        message_id = _frame_data(MessageIdSerializer, frame)["message_id"]
+        await database_sync_to_async(_call_service)(
+            self.room_id, services.read_marker_set, user=self.user, message_id=message_id
+        )
+
+    async def on_reaction(self, frame: dict) -> None:
+        data = _frame_data(ReactionFrameSerializer, frame)
+        service = services.reaction_add if frame["type"] == "reaction.add" else services.reaction_remove
+        await database_sync_to_async(_call_service)(
+            self.room_id, service, user=self.user, message_id=data["message_id"], emoji=data["emoji"]
+        )
+
+    async def on_ping(self, frame: dict) -> None:
+        await self.send_json({"type": "pong"})
+
+    frame_handlers = {
+        "message.send": on_message_send,
+        "message.edit": on_message_edit,
+        "message.delete": on_message_delete,
+        "typing": on_typing,
+        "read": on_read,
+        "reaction.add": on_reaction,
+        "reaction.remove": on_reaction,
+        "ping": on_ping,
+    }
+
+    # --- group events ------------------------------------------------------------------------
+
+    async def room_message(self, event):
+        if event["message"]["id"] <= self.replayed_up_to:
+            return  # already delivered in the history frame
+        message = _with_me(event["message"], event.get("reactors", {}), self.user.pk)
+        await self.send_json({"type": "message.new", "message": message})
+
+    async def room_message_updated(self, event):
+        message = _with_me(event["message"], event.get("reactors", {}), self.user.pk)
+        await self.send_json({"type": "message.updated", "message": message})
+
+    async def room_message_deleted(self, event):
+        await self.send_json({"type": "message.deleted", "id": event["id"]})
+
+    async def room_typing(self, event):
+        if event["user"]["id"] != self.user.pk:
+            await self.send_json({"type": "typing", "user": event["user"], "is_typing": event["is_typing"]})
+
+    async def room_read(self, event):
+        await self.send_json({"type": "read", "user": event["user"], "message_id": event["message_id"]})
+
+    async def room_reaction(self, event):
+        frame = {key: event[key] for key in ("message_id", "emoji", "user", "action", "count")}
+        await self.send_json({"type": "reaction", **frame})
+
+    async def room_presence_join(self, event):
+        if event.get("origin") != self.channel_name:
+            await self.send_json({"type": "presence.join", "user": event["user"]})
+
+    async def room_presence_leave(self, event):
+        if event.get("origin") != self.channel_name and event["user_id"] != self.user.pk:
+            await self.send_json({"type": "presence.leave", "user": event["user"]})
+
+    async def room_member_removed(self, event):
+        if event["user_id"] == self.user.pk:
+            await self.close(code=CLOSE_FORBIDDEN)
+
+    async def room_deleted(self, event):
+        await self.close(code=CLOSE_NOT_FOUND)

@@ -1,0 +1,201 @@
+"""Input validation and output shapes of rooms and chat (API.md "Rooms and chat")."""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from rooms.models import MESSAGE_MAX_LENGTH, Invite, Membership, Message, MessageKind, Role, Room
+from users.models import User
+from users.serializers import UserSummarySerializer
+
+MAX_TAGS = 10
+CLIENT_ID_MAX_LENGTH = 64
+EMOJI_MAX_LENGTH = 32
+# Larger than any id the database hands out; bigger values are bad input, not a 500.
+MAX_ID = 2**62
+
+
+def id_field(**kwargs):
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+# --- rooms -----------------------------------------------------------------------------------
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    """A room as a viewer sees it; the per-viewer fields come annotated by rooms.selectors."""
+
+    tags = serializers.SerializerMethodField()
+    creator = UserSummarySerializer(read_only=True, allow_null=True)
+    member_count = serializers.IntegerField(read_only=True)
+    is_member = serializers.BooleanField(read_only=True)
+    my_role = serializers.CharField(read_only=True, allow_null=True, help_text="owner, moderator, member or null")
+    unread_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Room
+        fields = [
+            "id", "name", "slug", "description", "is_public", "is_archived", "tags", "creator", "member_count",
+            "is_member", "my_role", "unread_count", "last_message_at", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_tags(self, room) -> list[str]:
+        return [tag.name for tag in room.tags.all()]
+
+
+class TagsField(serializers.ListField):
+    child = serializers.SlugField(max_length=40)
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=MAX_TAGS, **kwargs)
+
+
+class RoomCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    is_public = serializers.BooleanField(required=False, default=True)
+    tags = TagsField(required=False, default=list)
+
+
+class RoomUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    is_public = serializers.BooleanField(required=False)
+    tags = TagsField(required=False)
+
+
+class JoinSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["user", "role", "joined_at"]
+        read_only_fields = fields
+
+
+class MemberRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+def _active_user(user_id: int) -> User:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise serializers.ValidationError("No such user.")
+    return user
+
+
+class BanCreateSerializer(serializers.Serializer):
+    user = id_field()
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate_user(self, value) -> User:
+        return _active_user(value)
+
+
+class BanSerializer(serializers.Serializer):
+    user = UserSummarySerializer(read_only=True)
+    reason = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class InviteCreateSerializer(serializers.Serializer):
+    expires_in_hours = serializers.IntegerField(min_value=1, max_value=24 * 30, required=False, allow_null=True)
+    max_uses = serializers.IntegerField(min_value=1, max_value=10_000, required=False, allow_null=True)
+    user = id_field(required=False, allow_null=True)
+
+    def validate_user(self, value) -> User | None:
+        return None if value is None else _active_user(value)
+
+
+class InviteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Invite
+        fields = ["code", "room", "expires_at", "max_uses", "uses"]
+        read_only_fields = fields
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+class ReactionSummarySerializer(serializers.Serializer):
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    me = serializers.BooleanField()
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    """A message; `reactions` come from `message.reaction_summary` (see selectors.attach_reactions)."""
+
+    author = UserSummarySerializer(read_only=True, allow_null=True)
+    attachment = serializers.SerializerMethodField()
+    reactions = serializers.SerializerMethodField()
+    content = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = [
+            "id", "room", "author", "kind", "content", "code_language", "attachment", "parent", "reactions",
+            "client_id", "created_at", "edited_at", "is_deleted",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_content(self, message) -> str:
+        return "" if message.is_deleted else message.content
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_attachment(self, message) -> str | None:
+        if message.is_deleted or not message.attachment:
+            return None
+        return message.attachment.url
+
+    @extend_schema_field(ReactionSummarySerializer(many=True))
+    def get_reactions(self, message) -> list[dict]:
+        return list(getattr(message, "reaction_summary", []))
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
+    kind = serializers.ChoiceField(choices=[MessageKind.TEXT, MessageKind.CODE], required=False, default="text")
+    code_language = serializers.CharField(max_length=30, required=False, allow_blank=True, allow_null=True)
+    parent = id_field(required=False, allow_null=True)
+    client_id = serializers.CharField(max_length=CLIENT_ID_MAX_LENGTH, required=False, allow_null=True)
+
+
+class MessageEditSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
+
+
+class ReactionSerializer(serializers.Serializer):
+    emoji = serializers.RegexField(r"^\S{1,32}$", max_length=EMOJI_MAX_LENGTH)
+
+
+class ReadMarkerSerializer(serializers.Serializer):
+    message_id = id_field()
+
+
+class ReadMarkerResultSerializer(serializers.Serializer):
+    message_id = serializers.IntegerField()
+    unread_count = serializers.IntegerField()
+
+
+# --- socket payloads -------------------------------------------------------------------------
+
+
+def plain(data) -> dict:
+    """Serializer output as plain JSON types: the Redis channel layer packs events with msgpack."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def user_summary(user) -> dict | None:
+    return plain(UserSummarySerializer(user).data) if user is not None else None
+
+
+def message_payload(message: Message) -> dict:
+    return plain(MessageSerializer(message).data)

@@ -1,0 +1,450 @@
+"""Every write of rooms and chat. REST views, the chat consumer and admin actions all come here.
+
+Each service is one transaction; domain signals and real-time events leave only after commit.
+"""
+
+import re
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+from rest_framework.exceptions import NotFound
+
+from codenest.realtime import room_group, send_event_on_commit
+from rooms import signals
+from rooms.models import (
+    MESSAGE_MAX_LENGTH,
+    Ban,
+    Invite,
+    Membership,
+    Message,
+    MessageKind,
+    Reaction,
+    ReadMarker,
+    Role,
+    Room,
+    RoomTag,
+)
+from rooms.permissions import require_member, require_moderator, require_outranks, require_owner
+from rooms.selectors import attach_reactions, membership_of
+from rooms.serializers import message_payload, user_summary
+from users.selectors import users_mentioned_in
+
+DEFAULT_INVITE_HOURS = 24 * 7
+POSTABLE_KINDS = (MessageKind.TEXT, MessageKind.CODE)
+# The whole message is one fenced block: ```lang\n...\n```
+FENCED_BLOCK_RE = re.compile(r"\A\s*```([\w+#.-]{0,30})[ \t]*\n(.*?)\n?```\s*\Z", re.DOTALL)
+
+
+def _on_commit_send(signal, sender, **kwargs) -> None:
+    transaction.on_commit(lambda: signal.send(sender=sender, **kwargs))
+
+
+# --- rooms -----------------------------------------------------------------------------------
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:100].strip("-") or "room"
+    slug = base
+    while Room.objects.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+def _normalize_tags(tags) -> list[str]:
+    return list(dict.fromkeys(slugify(tag)[:40] for tag in tags if slugify(tag)))[:10]
+
+
+def _set_tags(room: Room, tags) -> None:
+    wanted = _normalize_tags(tags)
+    RoomTag.objects.filter(room=room).exclude(name__in=wanted).delete()
+    RoomTag.objects.bulk_create([RoomTag(room=room, name=name) for name in wanted], ignore_conflicts=True)
+
+
+def _require_active(room: Room) -> None:
+    if room.is_archived:
+        raise PermissionDenied("This room is archived.")
+
+
+@transaction.atomic
+def room_create(*, creator, name: str, description: str = "", is_public: bool = True, tags=()) -> Room:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ["A room needs a name."]})
+    room = Room.objects.create(
+        name=name, slug=_unique_slug(name), description=description, is_public=is_public, creator=creator
+    )
+    Membership.objects.create(room=room, user=creator, role=Role.OWNER)
+    _set_tags(room, tags)
+    _on_commit_send(signals.room_created, sender=Room, room=room, creator=creator)
+    _on_commit_send(signals.room_joined, sender=Room, room=room, user=creator)
+    return room
+
+
+@transaction.atomic
+def room_update(*, room: Room, actor, data: dict) -> Room:
+    require_moderator(membership_of(room=room, user=actor))
+    if "name" in data and not data["name"].strip():
+        raise ValidationError({"name": ["A room needs a name."]})
+    changed = [field for field in ("name", "description", "is_public") if field in data]
+    for field in changed:
+        setattr(room, field, data[field].strip() if field == "name" else data[field])
+    if changed:
+        room.save(update_fields=changed)
+    if "tags" in data:
+        _set_tags(room, data["tags"])
+    return room
+
+
+@transaction.atomic
+def room_archive(*, room: Room, archived: bool = True) -> Room:
+    """Moderation (admin): an archived room stays readable and takes no new messages."""
+    room.is_archived = archived
+    room.save(update_fields=["is_archived"])
+    return room
+
+
+@transaction.atomic
+def room_delete(*, room: Room, actor) -> None:
+    require_owner(membership_of(room=room, user=actor))
+    room_id = room.pk
+    room.delete()
+    send_event_on_commit(room_group(room_id), {"type": "room.deleted", "room_id": room_id})
+
+
+# --- membership ------------------------------------------------------------------------------
+
+
+def _usable_invite(*, room: Room, code: str, user) -> Invite | None:
+    invite = Invite.objects.select_for_update().filter(room=room, code=code).first()
+    if invite is None:
+        return None
+    expired = invite.expires_at is not None and invite.expires_at <= timezone.now()
+    used_up = invite.max_uses is not None and invite.uses >= invite.max_uses
+    someone_else = invite.invitee_id is not None and invite.invitee_id != user.pk
+    return None if expired or used_up or someone_else else invite
+
+
+@transaction.atomic
+def room_join(*, room: Room, user, code: str | None = None) -> Membership:
+    """Public rooms take anyone not banned; private rooms need a valid invite (else they stay hidden)."""
+    existing = membership_of(room=room, user=user)
+    if existing is not None:
+        return existing
+    invite = _usable_invite(room=room, code=code, user=user) if code else None
+    if not room.is_public and invite is None:
+        raise NotFound("No such room.")
+    if Ban.objects.filter(room=room, user=user).exists():
+        raise PermissionDenied("You are banned from this room.")
+    _require_active(room)
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(room=room, user=user, role=Role.MEMBER)
+    except IntegrityError:  # a concurrent join of the same user won
+        return Membership.objects.get(room=room, user=user)
+    if invite is not None:
+        Invite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
+    _on_commit_send(signals.room_joined, sender=Room, room=room, user=user)
+    return membership
+
+
+def _is_last_owner(room: Room, membership: Membership) -> bool:
+    if membership.role != Role.OWNER:
+        return False
+    return not Membership.objects.filter(room=room, role=Role.OWNER).exclude(pk=membership.pk).exists()
+
+
+def _announce_removal(room: Room, user, *, reason: str) -> None:
+    """Sockets of that user in the room close themselves when they see this."""
+    event = {"type": "room.member_removed", "user_id": user.pk, "reason": reason}
+    send_event_on_commit(room_group(room.pk), event)
+
+
+@transaction.atomic
+def room_leave(*, room: Room, user) -> None:
+    membership = membership_of(room=room, user=user)
+    if membership is None:
+        return
+    if _is_last_owner(room, membership):
+        raise ValidationError({"detail": ["Hand ownership to another member before leaving: you are the last owner."]})
+    membership.delete()
+    _announce_removal(room, user, reason="left")
+    _on_commit_send(signals.room_left, sender=Room, room=room, user=user)
+
+
+def _target_membership(room: Room, user) -> Membership:
+    membership = membership_of(room=room, user=user)
+    if membership is None:
+        raise NotFound("That user is not a member of this room.")
+    return membership
+
+
+@transaction.atomic
+def member_set_role(*, room: Room, actor, user, role: str) -> Membership:
+    require_owner(membership_of(room=room, user=actor))
+    target = _target_membership(room, user)
+    if role not in Role.values:
+        raise ValidationError({"role": ["Not a role."]})
+    if target.role != role and _is_last_owner(room, target):
+        raise ValidationError({"role": ["The room needs an owner: make someone else owner first."]})
+    if target.role != role:
+        target.role = role
+        target.save(update_fields=["role"])
+    return target
+
+
+@transaction.atomic
+def member_kick(*, room: Room, actor, user) -> None:
+    actor_membership = require_moderator(membership_of(room=room, user=actor))
+    if user.pk == actor.pk:
+        raise ValidationError({"detail": ["Use leave to leave a room."]})
+    target = _target_membership(room, user)
+    require_outranks(actor_membership, target.role)
+    target.delete()
+    _announce_removal(room, user, reason="kicked")
+    _on_commit_send(signals.member_removed, sender=Room, room=room, user=user, by=actor, banned=False)
+
+
+@transaction.atomic
+def member_ban(*, room: Room, actor, user, reason: str = "") -> Ban:
+    actor_membership = require_moderator(membership_of(room=room, user=actor))
+    if user.pk == actor.pk:
+        raise ValidationError({"user": ["You cannot ban yourself."]})
+    target = membership_of(room=room, user=user)
+    require_outranks(actor_membership, target.role if target else None)
+    ban, _ = Ban.objects.get_or_create(room=room, user=user, defaults={"banned_by": actor, "reason": reason})
+    if target is not None:
+        target.delete()
+    _announce_removal(room, user, reason="banned")
+    _on_commit_send(signals.member_removed, sender=Room, room=room, user=user, by=actor, banned=True)
+    return ban
+
+
+@transaction.atomic
+def member_unban(*, room: Room, actor, user) -> None:
+    require_moderator(membership_of(room=room, user=actor))
+    deleted, _ = Ban.objects.filter(room=room, user=user).delete()
+    if not deleted:
+        raise NotFound("That user is not banned here.")
+
+
+@transaction.atomic
+def invite_create(
+    *, room: Room, inviter, expires_in_hours: int | None = None, max_uses: int | None = None, invitee=None
+) -> Invite:
+    require_moderator(membership_of(room=room, user=inviter))
+    if invitee is not None and Ban.objects.filter(room=room, user=invitee).exists():
+        raise ValidationError({"user": ["That user is banned from this room."]})
+    hours = expires_in_hours or DEFAULT_INVITE_HOURS
+    invite = Invite.objects.create(
+        room=room,
+        code=secrets.token_urlsafe(16),
+        created_by=inviter,
+        invitee=invitee,
+        expires_at=timezone.now() + timedelta(hours=hours),
+        max_uses=max_uses,
+    )
+    _on_commit_send(signals.invite_created, sender=Invite, room=room, invite=invite, inviter=inviter, invitee=invitee)
+    return invite
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+def _check_content(content: str) -> str:
+    if not content or not content.strip():
+        raise ValidationError({"content": ["A message cannot be empty."]})
+    if len(content) > MESSAGE_MAX_LENGTH:
+        raise ValidationError({"content": [f"At most {MESSAGE_MAX_LENGTH} characters."]})
+    return content
+
+
+def detect_code_block(content: str) -> tuple[str, str] | None:
+    """(language, code) when the whole message is exactly one fenced code block."""
+    match = FENCED_BLOCK_RE.match(content)
+    if match is None or "```" in match.group(2):
+        return None
+    return match.group(1).lower(), match.group(2)
+
+
+def _mentioned_viewers(room: Room, message: Message) -> list:
+    mentioned = users_mentioned_in(message.content, exclude_id=message.author_id)
+    if not mentioned:
+        return []
+    ids = [user.pk for user in mentioned]
+    banned = set(Ban.objects.filter(room=room, user_id__in=ids).values_list("user_id", flat=True))
+    if room.is_public:
+        return [user for user in mentioned if user.pk not in banned]
+    members = set(Membership.objects.filter(room=room, user_id__in=ids).values_list("user_id", flat=True))
+    return [user for user in mentioned if user.pk in members]
+
+
+def _broadcast_message(message: Message, event_type: str) -> None:
+    attach_reactions([message])
+    event = {"type": event_type, "message": message_payload(message), "reactors": message.reactors}
+    send_event_on_commit(room_group(message.room_id), event)
+
+
+@transaction.atomic
+def message_post(
+    *,
+    room: Room,
+    author,
+    content: str,
+    kind: str = MessageKind.TEXT,
+    code_language: str | None = "",
+    parent: int | Message | None = None,
+    client_id: str | None = None,
+) -> tuple[Message, bool]:
+    """Store a message, then broadcast it after commit. Returns (message, created).
+
+    The same `client_id` from the same author returns the stored message and broadcasts nothing.
+    """
+    if client_id:
+        existing = Message.objects.select_related("author").filter(author=author, client_id=client_id).first()
+        if existing is not None:
+            return _same_client_message(existing, room), False
+    require_member(membership_of(room=room, user=author))
+    _require_active(room)
+    if kind not in POSTABLE_KINDS:
+        raise ValidationError({"kind": ["Only text and code messages can be sent."]})
+    content = _check_content(content)
+    code_language = (code_language or "").strip()[:30]
+    fenced = detect_code_block(content) if kind == MessageKind.TEXT else None
+    if fenced is not None:
+        kind, (code_language, content) = MessageKind.CODE, (code_language or fenced[0], fenced[1])
+        _check_content(content)
+    message = Message(
+        room=room,
+        author=author,
+        kind=kind,
+        content=content,
+        code_language=code_language,
+        parent_id=_parent_id(room, parent),
+        client_id=client_id or None,
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:  # a concurrent retry with the same client_id won the race
+        existing = Message.objects.select_related("author").get(author=author, client_id=client_id)
+        return _same_client_message(existing, room), False
+    Room.objects.filter(pk=room.pk).update(last_message_at=message.created_at)
+    _broadcast_message(message, "room.message")
+    mentioned = _mentioned_viewers(room, message)
+    _on_commit_send(signals.message_posted, sender=Message, message=message, mentioned_users=mentioned)
+    return message, True
+
+
+def _same_client_message(existing: Message, room: Room) -> Message:
+    if existing.room_id != room.pk:
+        raise ValidationError({"client_id": ["This client_id was already used for another room."]})
+    return existing
+
+
+def _parent_id(room: Room, parent) -> int | None:
+    if parent is None:
+        return None
+    parent_id = parent.pk if isinstance(parent, Message) else parent
+    if not Message.objects.filter(room=room, pk=parent_id).exists():
+        raise ValidationError({"parent": ["No such message in this room."]})
+    return parent_id
+
+
+def _message_in(room: Room, message_id: int) -> Message:
+    message = Message.objects.select_for_update().filter(room=room, pk=message_id).first()
+    if message is None:
+        raise NotFound("No such message in this room.")
+    return message
+
+
+@transaction.atomic
+def message_edit(*, room: Room, editor, message_id: int, content: str) -> Message:
+    message = _message_in(room, message_id)
+    if message.author_id != editor.pk or message.is_deleted:
+        raise PermissionDenied("Only the author can edit a message.")
+    _require_active(room)
+    content = _check_content(content)
+    if message.kind == MessageKind.CODE:
+        fenced = detect_code_block(content)
+        content = fenced[1] if fenced else content
+    message.content, message.edited_at = content, timezone.now()
+    message.save(update_fields=["content", "edited_at"])
+    message.author = editor
+    _broadcast_message(message, "room.message_updated")
+    return message
+
+
+@transaction.atomic
+def message_delete(*, room: Room, actor, message_id: int) -> Message:
+    """Soft: the message keeps its place in the history with its content removed."""
+    message = _message_in(room, message_id)
+    if message.author_id != actor.pk:
+        require_moderator(membership_of(room=room, user=actor))
+    if not message.is_deleted:
+        message.is_deleted, message.content = True, ""
+        message.save(update_fields=["is_deleted", "content"])
+        Reaction.objects.filter(message=message).delete()
+        send_event_on_commit(room_group(room.pk), {"type": "room.message_deleted", "id": message.pk})
+    return message
+
+
+def _reactable(room: Room, user, message_id: int) -> Message:
+    require_member(membership_of(room=room, user=user))
+    message = Message.objects.filter(room=room, pk=message_id).first()
+    if message is None:
+        raise NotFound("No such message in this room.")
+    if message.is_deleted:
+        raise ValidationError({"message_id": ["This message was deleted."]})
+    return message
+
+
+def _broadcast_reaction(message: Message, user, emoji: str, action: str) -> int:
+    count = Reaction.objects.filter(message=message, emoji=emoji).count()
+    event = {
+        "type": "room.reaction",
+        "message_id": message.pk,
+        "emoji": emoji,
+        "user": user_summary(user),
+        "action": action,
+        "count": count,
+    }
+    send_event_on_commit(room_group(message.room_id), event)
+    return count
+
+
+@transaction.atomic
+def reaction_add(*, room: Room, user, message_id: int, emoji: str) -> Message:
+    message = _reactable(room, user, message_id)
+    _, created = Reaction.objects.get_or_create(message=message, user=user, emoji=emoji)
+    if created:
+        _broadcast_reaction(message, user, emoji, "added")
+    return message
+
+
+@transaction.atomic
+def reaction_remove(*, room: Room, user, message_id: int, emoji: str) -> Message:
+    message = _reactable(room, user, message_id)
+    deleted, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+    if deleted:
+        _broadcast_reaction(message, user, emoji, "removed")
+    return message
+
+
+@transaction.atomic
+def read_marker_set(*, room: Room, user, message_id: int) -> ReadMarker:
+    """Markers only move forward: a late frame from an old tab cannot un-read newer messages."""
+    require_member(membership_of(room=room, user=user))
+    if not Message.objects.filter(room=room, pk=message_id).exists():
+        raise ValidationError({"message_id": ["No such message in this room."]})
+    marker, _ = ReadMarker.objects.select_for_update().get_or_create(room=room, user=user)
+    if message_id > marker.last_read_id:
+        marker.last_read_id = message_id
+        marker.save(update_fields=["last_read_id", "updated_at"])
+        event = {"type": "room.read", "user": user_summary(user), "message_id": message_id}
+        send_event_on_commit(room_group(room.pk), event)
+    return marker
