@@ -19,11 +19,20 @@ MAX_ID = 2**63 - 1
 REPORT_REASON_MAX_LENGTH = 1000
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string, not a number or boolean DRF would quietly turn into one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def normalize_tag(value: str) -> str:
     return value.strip().lower()
 
 
-class TagNameField(serializers.CharField):
+class TagNameField(StrictCharField):
     def __init__(self, **kwargs):
         super().__init__(max_length=30, **kwargs)
 
@@ -112,10 +121,10 @@ class PostDetailSerializer(PostSerializer):
 
 
 class PostCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
-    content = serializers.CharField(max_length=POST_CONTENT_MAX_LENGTH, required=False, allow_blank=True, default="")
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH)
+    content = StrictCharField(max_length=POST_CONTENT_MAX_LENGTH, required=False, allow_blank=True, default="")
     kind = serializers.ChoiceField(choices=PostKind.choices, required=False, default=PostKind.TEXT)
-    code_language = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    code_language = StrictCharField(max_length=30, required=False, allow_blank=True, default="")
     url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=TagNameField(), max_length=MAX_TAGS, required=False, default=list)
     room = id_field(required=False, allow_null=True, default=None)
@@ -125,10 +134,10 @@ class PostCreateSerializer(serializers.Serializer):
 
 
 class PostUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False)
-    content = serializers.CharField(max_length=POST_CONTENT_MAX_LENGTH, required=False, allow_blank=True)
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH, required=False)
+    content = StrictCharField(max_length=POST_CONTENT_MAX_LENGTH, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=PostKind.choices, required=False)
-    code_language = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    code_language = StrictCharField(max_length=30, required=False, allow_blank=True)
     url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     tags = serializers.ListField(child=TagNameField(), max_length=MAX_TAGS, required=False)
 
@@ -141,12 +150,12 @@ def validate_post_kind(attrs: dict) -> dict:
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    content = serializers.CharField(max_length=COMMENT_CONTENT_MAX_LENGTH)
+    content = StrictCharField(max_length=COMMENT_CONTENT_MAX_LENGTH)
     parent = id_field(required=False, allow_null=True, default=None)
 
 
 class CommentUpdateSerializer(serializers.Serializer):
-    content = serializers.CharField(max_length=COMMENT_CONTENT_MAX_LENGTH)
+    content = StrictCharField(max_length=COMMENT_CONTENT_MAX_LENGTH)
 
 
 class VoteSerializer(serializers.Serializer):
@@ -161,7 +170,7 @@ class VoteSerializer(serializers.Serializer):
 
 
 class ReportCreateSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=REPORT_REASON_MAX_LENGTH)
+    reason = StrictCharField(max_length=REPORT_REASON_MAX_LENGTH)
 
 
 class ReportSerializer(serializers.ModelSerializer):

@@ -7,14 +7,14 @@ inside the transaction of the change that causes them, so concurrent votes and c
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, QuerySet, Value
 from django.utils import timezone
 
 from posts import signals
 from posts.models import MAX_COMMENT_DEPTH, PATH_SEGMENT_WIDTH, Comment, Post, PostKind, Report, Tag, Vote
 from posts.permissions import can_delete_comment, can_delete_post
 from posts.ranking import hot_rank, hot_rank_expression
-from posts.selectors import users_who_can_see
+from posts.selectors import SEARCH_CONFIG, users_who_can_see
 from rooms.models import Message, Room
 from rooms.selectors import is_room_member
 from users.models import User
@@ -34,16 +34,15 @@ def _tags_named(names: list[str]) -> list[Tag]:
     return list(Tag.objects.filter(name__in=names))
 
 
-def _refresh_search_vector(post: Post) -> None:
+def post_refresh_search_vector(*, posts: QuerySet[Post]) -> None:
+    """Recompute the stored full-text vector (title weighs more than content); PostgreSQL only."""
     if settings.IS_POSTGRES:
         from django.contrib.postgres.search import SearchVector
-
-        from posts.selectors import SEARCH_CONFIG
 
         vector = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
             "content", weight="B", config=SEARCH_CONFIG
         )
-        Post.objects.filter(pk=post.pk).update(search_vector=vector)
+        posts.update(search_vector=vector)
 
 
 def _check_room_for_posting(*, room_id: int, author: User) -> Room:
@@ -86,7 +85,7 @@ def post_create(
     post.save()
     if tags:
         post.tags.set(_tags_named(tags))
-    _refresh_search_vector(post)
+    post_refresh_search_vector(posts=Post.objects.filter(pk=post.pk))
     mentioned = users_who_can_see(
         users=users_mentioned_in(f"{title}\n{content}", exclude_id=author.pk), room_id=post.room_id
     )
@@ -112,7 +111,7 @@ def post_update(*, post: Post, editor: User, data: dict) -> Post:
     if tags_changed:
         post.tags.set(_tags_named(data["tags"]))
     if {"title", "content"} & set(changed):
-        _refresh_search_vector(post)
+        post_refresh_search_vector(posts=Post.objects.filter(pk=post.pk))
     return post
 
 

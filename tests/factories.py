@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from posts.models import Post
 from posts.ranking import hot_rank
-from posts.services import comment_create
+from posts.services import comment_create, post_refresh_search_vector
 from rooms.models import Membership, Role, Room
 
 DEFAULT_PASSWORD = "correct-horse-battery-42"
@@ -78,12 +78,18 @@ class PostFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Post
+        skip_postgeneration_save = True
 
     author = factory.SubFactory(UserFactory)
     title = factory.Sequence(lambda n: f"Post number {n}")
     content = "Some words about code."
     created_at = factory.LazyFunction(timezone.now)
     hot = factory.LazyAttribute(lambda post: hot_rank(score=0, created_at=post.created_at))
+
+    @factory.post_generation
+    def search_vector(obj, create, extracted, **kwargs):
+        if create:
+            post_refresh_search_vector(posts=Post.objects.filter(pk=obj.pk))
 
 
 def make_comment(*, post, author=None, parent=None, content="A comment."):
