@@ -1,10 +1,11 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gamification import selectors, services
+from gamification.models import UserBadge
 from gamification.serializers import (
     AchievementSerializer,
     BadgeSerializer,
@@ -14,6 +15,8 @@ from gamification.serializers import (
     MarkShownSerializer,
 )
 from users.selectors import user_get_active
+
+NOT_FOUND = OpenApiResponse(description="No such active user.")
 
 
 @extend_schema(tags=["gamification"])
@@ -29,14 +32,17 @@ class BadgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return selectors.badge_catalogue()
 
 
-@extend_schema(tags=["gamification"])
+@extend_schema(tags=["gamification"], responses={200: EarnedBadgeSerializer(many=True), 404: NOT_FOUND})
 class UserBadgesView(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Badges a user earned, oldest first, with `awarded_at`."""
 
+    queryset = UserBadge.objects.none()  # for the schema; reads go through gamification.selectors
     serializer_class = EarnedBadgeSerializer
     permission_classes = [permissions.AllowAny]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
         user = user_get_active(user_id=int(self.kwargs["user_id"]))
         return selectors.badges_earned_by(user=user)
 
@@ -45,10 +51,13 @@ class UserBadgesView(mixins.ListModelMixin, viewsets.GenericViewSet):
 class AchievementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """My badges; `pending/` lists those not shown yet and `mark-shown/` acknowledges one."""
 
+    queryset = UserBadge.objects.none()  # for the schema; reads go through gamification.selectors
     serializer_class = AchievementSerializer
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
         if self.action == "pending":
             return selectors.achievements_pending(user=self.request.user)
         return selectors.badges_earned_by(user=self.request.user)
@@ -58,7 +67,14 @@ class AchievementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def pending(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
 
-    @extend_schema(request=MarkShownSerializer, responses={200: AchievementSerializer})
+    @extend_schema(
+        request=MarkShownSerializer,
+        responses={
+            200: AchievementSerializer,
+            400: OpenApiResponse(description="`badge` is missing or not a badge code."),
+            404: OpenApiResponse(description="I have not earned that badge (or it does not exist)."),
+        },
+    )
     @action(detail=False, methods=["post"], url_path="mark-shown")
     def mark_shown(self, request, *args, **kwargs):
         data = MarkShownSerializer(data=request.data)
@@ -73,7 +89,10 @@ class LeaderboardView(APIView):
     @extend_schema(
         tags=["gamification"],
         parameters=[LeaderboardQuerySerializer],
-        responses={200: LeaderboardEntrySerializer(many=True)},
+        responses={
+            200: LeaderboardEntrySerializer(many=True),
+            400: OpenApiResponse(description="Unknown metric or period, or a limit outside 1..100."),
+        },
         description=(
             "Top users by `karma` (votes received) or `contributions` (posts, comments, chat messages and "
             "task status changes) over the last 7 (`week`) or 30 (`month`) UTC days or `all` time. "
