@@ -16,7 +16,7 @@ from notifications.services import notification_create, notification_create_many
 from posts import signals as post_signals
 from projects import signals as project_signals
 from rooms import signals as room_signals
-from rooms.models import Membership
+from rooms.models import Ban, Membership
 from users import signals as user_signals
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,11 @@ def _short(text: str, length: int = 80) -> str:
 def _who_can_see_room(room, users) -> list:
     """Defence in depth: senders already narrow mentions, but a private room's mention never leaks."""
     users = list(users)
-    if room is None or room.is_public or not users:
+    if room is None or not users:
+        return users
+    banned = set(Ban.objects.filter(room=room, user__in=users).values_list("user_id", flat=True))
+    users = [user for user in users if user.pk not in banned]
+    if room.is_public or not users:
         return users
     members = set(Membership.objects.filter(room=room, user__in=users).values_list("user_id", flat=True))
     return [user for user in users if user.pk in members]
