@@ -59,6 +59,7 @@ def on_comment_created(sender, comment, **kwargs):
 @receiver(posts_signals.vote_cast, dispatch_uid="gamification.vote_cast")
 @_never_raises
 def on_vote_cast(sender, author, karma_delta, **kwargs):
+    # Karma is earned history: removing a post later (its votes go with it) does not take it back.
     if author is None or not karma_delta:
         return
     services.karma_apply(user_id=author.pk, delta=karma_delta)
