@@ -14,6 +14,12 @@ def sync_project(self, project_id: int) -> str | None:
     try:
         project = services.project_sync_github(project_id=project_id)
     except GitHubRateLimited as exc:
+        if self.request.is_eager:
+            # Run in-process (no worker, the embedded default): waiting would block the request.
+            services.project_sync_give_up(
+                project_id=project_id, error=f"GitHub rate limit reached; sync again in {exc.retry_after}s."
+            )
+            return "failed"
         if self.request.retries >= self.max_retries:
             services.project_sync_give_up(
                 project_id=project_id, error=f"{exc} Gave up after {self.max_retries} retries."
