@@ -10,6 +10,7 @@ import urllib.request
 from html.parser import HTMLParser
 
 import pytest
+import yaml
 from rest_framework.test import APIClient
 
 from tests.live import BASE_DIR, daphne_server, free_port
@@ -267,3 +268,35 @@ def test_cors_header_over_daphne(server):
     status, headers, _ = fetch(f"{server.http_url}/api/v1/skills/", headers={"Origin": SPA_ORIGIN})
     assert status == 200
     assert headers["access-control-allow-origin"] == SPA_ORIGIN
+
+
+# --- container setup (Docker cannot run here; the files are checked for what they must say) ---------
+
+
+def test_docker_compose_runs_web_worker_beat_on_postgres_and_redis():
+    compose = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) >= {"db", "redis", "web", "worker", "beat"}
+    assert services["db"]["image"] == "postgres:15"
+    assert services["redis"]["image"].startswith("redis")
+    for name in ("web", "worker", "beat"):
+        service = services[name]
+        assert service["build"] == "."
+        assert "@db:5432/" in service["environment"]["DATABASE_URL"]
+        assert service["environment"]["REDIS_URL"].startswith("redis://redis:6379/")
+        assert service["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "daphne -b 0.0.0.0 -p 8000 codenest.asgi:application" in " ".join(services["web"]["command"])
+    assert services["worker"]["command"][:4] == ["celery", "-A", "codenest", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "codenest", "beat"]
+
+
+def test_dockerfile_builds_a_non_root_daphne_image():
+    lines = [line.strip() for line in (BASE_DIR / "Dockerfile").read_text().splitlines()]
+    instructions = [line for line in lines if line and not line.startswith("#")]
+    assert instructions[0] == "FROM python:3.11-slim"
+    user = next(line.split()[1] for line in instructions if line.startswith("USER "))
+    assert user not in {"root", "0"}
+    assert any("collectstatic --noinput" in line for line in instructions)
+    assert any(line.startswith("HEALTHCHECK") for line in instructions)
+    assert any("/healthz" in line for line in lines)
+    assert instructions[-1] == 'CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "codenest.asgi:application"]'
