@@ -33,6 +33,7 @@ from rooms.serializers import (
     plain,
     user_summary,
 )
+from users.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,11 @@ def _history(room_id: int, after: int, viewer_id: int) -> list[dict]:
 def _online_users(room_id: int) -> list[dict]:
     users = selectors.users_online(presence.presence_online(room_id=room_id))
     return [user_summary(user) for user in users]
+
+
+def _user_summary_of(user_id: int) -> dict:
+    user = User.objects.filter(pk=user_id).first()
+    return user_summary(user) if user else {"id": user_id, "handle": "", "name": "", "avatar": ""}
 
 
 def _call_service(room_id: int, service, **kwargs):
@@ -189,8 +195,8 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_presence_event(self, event_type: str, user_id: int, user: dict | None = None) -> None:
         if user is None:
-            user = await database_sync_to_async(lambda: user_summary(selectors.users_online([user_id])[0]))()
-        event = {"type": event_type, "user": user, "user_id": user_id, "origin": self.channel_name}
+            user = await database_sync_to_async(_user_summary_of)(user_id)
+        event = {"type": event_type, "user": user, "user_id": user_id}
         await self.channel_layer.group_send(self.group, event)
 
     async def _keep_presence(self) -> None:
@@ -329,11 +335,12 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "reaction", **frame})
 
     async def room_presence_join(self, event):
-        if event.get("origin") != self.channel_name:
+        # My own arrival is already in the presence frame I got on connect.
+        if event["user_id"] != self.user.pk:
             await self.send_json({"type": "presence.join", "user": event["user"]})
 
     async def room_presence_leave(self, event):
-        if event.get("origin") != self.channel_name and event["user_id"] != self.user.pk:
+        if event["user_id"] != self.user.pk:
             await self.send_json({"type": "presence.leave", "user": event["user"]})
 
     async def room_member_removed(self, event):

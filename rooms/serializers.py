@@ -21,6 +21,17 @@ def id_field(**kwargs):
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only JSON strings (DRF would quietly turn 5 into "5")."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 # --- rooms -----------------------------------------------------------------------------------
 
 
@@ -161,15 +172,15 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageCreateSerializer(serializers.Serializer):
-    content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
+    content = StrictCharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
     kind = serializers.ChoiceField(choices=[MessageKind.TEXT, MessageKind.CODE], required=False, default="text")
-    code_language = serializers.CharField(max_length=30, required=False, allow_blank=True, allow_null=True)
+    code_language = StrictCharField(max_length=30, required=False, allow_blank=True, allow_null=True)
     parent = id_field(required=False, allow_null=True)
-    client_id = serializers.CharField(max_length=CLIENT_ID_MAX_LENGTH, required=False, allow_null=True)
+    client_id = StrictCharField(max_length=CLIENT_ID_MAX_LENGTH, required=False, allow_null=True, allow_blank=True)
 
 
 class MessageEditSerializer(serializers.Serializer):
-    content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
+    content = StrictCharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
 
 
 class ReactionSerializer(serializers.Serializer):
