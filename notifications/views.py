@@ -1,10 +1,11 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notifications import selectors, services
+from notifications.models import Notification
 from notifications.serializers import (
     NotificationListQuerySerializer,
     NotificationSerializer,
@@ -15,17 +16,23 @@ from notifications.serializers import (
     UnsubscribeResultSerializer,
 )
 
+NOT_MINE = OpenApiResponse(description="No such notification, or it is someone else's.")
+BAD_QUERY = OpenApiResponse(description="`unread` is not a boolean.")
+BAD_PREFERENCES = OpenApiResponse(description="Unknown `email_digest` value or verb in `muted_verbs`.")
+BAD_TOKEN = OpenApiResponse(description="Missing, malformed or forged token.")
+
 
 class NotificationViewSet(viewsets.GenericViewSet):
     """The signed-in user's own notifications; anyone else's answer 404."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # the schema's model; reads go through selectors
     lookup_value_regex = r"\d+"
 
     @extend_schema(
         parameters=[OpenApiParameter("unread", bool, description="true: only unread; false: only read")],
-        responses={200: NotificationSerializer(many=True)},
+        responses={200: NotificationSerializer(many=True), 400: BAD_QUERY},
     )
     def list(self, request, *args, **kwargs):
         query = NotificationListQuerySerializer(data=request.query_params)
@@ -39,7 +46,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
     def unread_count(self, request, *args, **kwargs):
         return Response({"count": selectors.unread_count(user_id=request.user.pk)})
 
-    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @extend_schema(request=None, responses={200: NotificationSerializer, 404: NOT_MINE})
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None, *args, **kwargs):
         notification = services.notification_mark_read(user=request.user, notification_id=int(pk))
@@ -52,7 +59,9 @@ class NotificationViewSet(viewsets.GenericViewSet):
         return Response({"marked": marked, "count": selectors.unread_count(user_id=request.user.pk)})
 
     @extend_schema(methods=["GET"], responses={200: PreferenceSerializer})
-    @extend_schema(methods=["PATCH"], request=PreferenceSerializer, responses={200: PreferenceSerializer})
+    @extend_schema(
+        methods=["PATCH"], request=PreferenceSerializer, responses={200: PreferenceSerializer, 400: BAD_PREFERENCES}
+    )
     @action(detail=False, methods=["get", "patch"])
     def preferences(self, request, *args, **kwargs):
         if request.method == "PATCH":
@@ -82,7 +91,7 @@ class UnsubscribeView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("token", str, required=True)],
-        responses={200: UnsubscribeResultSerializer},
+        responses={200: UnsubscribeResultSerializer, 400: BAD_TOKEN},
         tags=["notifications"],
         auth=[],
     )
@@ -92,7 +101,7 @@ class UnsubscribeView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("token", str, required=True)],
         request=None,
-        responses={200: UnsubscribeResultSerializer},
+        responses={200: UnsubscribeResultSerializer, 400: BAD_TOKEN},
         tags=["notifications"],
         auth=[],
     )
