@@ -274,3 +274,22 @@ def test_user_badge_is_unique_per_user():
     user_badge = UserBadgeFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         UserBadge.objects.create(user=user_badge.user, badge=user_badge.badge)
+
+
+def test_leaderboard_from_real_votes_and_posts(make_client, on_commit, anon_client):
+    from posts.models import Post
+
+    alice, bob, voter = UserFactory(), UserFactory(), UserFactory()
+    alices = Post.objects.create(author=alice, title="Alice's", content="...")
+    bobs = Post.objects.create(author=bob, title="Bob's", content="...")
+    with on_commit():
+        for post, value in [(alices, 1), (bobs, -1)]:
+            response = make_client(voter).post(f"/api/v1/posts/{post.pk}/vote/", {"value": value}, format="json")
+            assert response.status_code == 200
+        for author in (bob, bob, voter):
+            response = make_client(author).post("/api/v1/posts/", {"title": "New", "content": "..."}, format="json")
+            assert response.status_code == 201
+    karma = anon_client.get(LEADERBOARD, {"metric": "karma", "period": "week"}).json()
+    assert karma == [{"rank": 1, "user": summary(alice), "value": 1}]
+    contributions = anon_client.get(LEADERBOARD, {"metric": "contributions", "period": "week"}).json()
+    assert [(e["rank"], e["user"]["id"], e["value"]) for e in contributions] == [(1, bob.pk, 2), (2, voter.pk, 1)]

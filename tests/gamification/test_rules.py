@@ -34,6 +34,10 @@ class TestPostBadges:
     def test_first_post_on_the_first_post_only(self, make_client, on_commit, awarded_signals):
         author = UserFactory()
         client = make_client(author)
+        elsewhere = Post.objects.create(author=UserFactory(), title="Theirs", content="...")
+        with on_commit():  # a comment is no post
+            response = client.post(f"/api/v1/posts/{elsewhere.pk}/comments/", {"content": "Hi"}, format="json")
+        assert response.status_code == 201
         assert badges_of(author) == set()
         with on_commit():
             post_via_api(client)
