@@ -3,8 +3,11 @@
 import asyncio
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from django.test import override_settings
 
 from codenest.asgi import application
@@ -14,6 +17,19 @@ from tests.conftest import access_token_for
 from tests.factories import MembershipFactory, MessageFactory, RoomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+async def fresh_layer_and_connections():
+    """Each test runs in its own event loop: give it its own channel layer (Redis pools and locks are
+    bound to a loop), and close the database thread's connection so PostgreSQL can drop the test DB."""
+    channel_layers.backends.clear()
+    yield
+    for layer in list(channel_layers.backends.values()):
+        if hasattr(layer, "close_pools"):
+            await layer.close_pools()
+    channel_layers.backends.clear()
+    await sync_to_async(connections.close_all)()
 
 
 def summary(user):
