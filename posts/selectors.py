@@ -4,7 +4,7 @@ of queries: the rows with author and my_vote in one statement, plus one for the 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import FloatField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import F, FloatField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
@@ -102,7 +102,7 @@ def _search(posts: QuerySet[Post], search: str) -> QuerySet[Post]:
 
         query = SearchQuery(search, search_type="websearch", config=SEARCH_CONFIG)
         # ts_rank is a float4; as float8 its exact value survives the trip through a cursor.
-        rank = Cast(SearchRank("search_vector", query), FloatField())
+        rank = Cast(SearchRank(F("search_vector"), query), FloatField())
         return posts.filter(search_vector=query).annotate(rank=rank)
     return posts.filter(Q(title__icontains=search) | Q(content__icontains=search))
 

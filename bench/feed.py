@@ -1,0 +1,215 @@
+"""Benchmark of GET /api/v1/posts/ (new, hot, top, search; page 1 and a deep cursor) against a
+hand-written Django view that runs the same SQL and renders the same JSON, in one run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cn_posts_bench .venv/bin/python manage.py migrate
+    DATABASE_URL=... .venv/bin/python manage.py seed_bench --scale 0.25
+    DATABASE_URL=... .venv/bin/python bench/feed.py [--requests 200] [--deep 0.5]
+
+Both sides are driven in-process through Django's full request stack (middleware, URL routing,
+JWT authentication of the same user, one query for it) by django.test.Client, one request at a
+time, alternating, so background load hits both alike. Reported per scenario: requests per second,
+p95 latency, and the ratio DRF / hand-written (1.00 = no overhead).
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "codenest.settings")
+os.environ.setdefault("CODENEST_TESTING", "1")  # production settings minus the HTTPS redirect
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.http import JsonResponse  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import include, path  # noqa: E402
+from rest_framework_simplejwt.authentication import JWTAuthentication  # noqa: E402
+from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
+
+from posts.pagination import encode_cursor  # noqa: E402
+from posts.selectors import post_feed, post_feed_ordering  # noqa: E402
+from users.models import User  # noqa: E402
+
+SEARCH_TERM = "zeppelin"
+PAGE_SIZE = 20
+
+# --- the hand-written view -------------------------------------------------------------------------
+
+SELECT = """
+SELECT p.id, p.room_id, p.title, p.content, p.kind, p.code_language, p.url, p.score, p.upvotes,
+       p.downvotes, p.comment_count, p.created_at, p.edited_at, p.hot,
+       u.id, u.handle, u.name, u.avatar,
+       COALESCE((SELECT v.value FROM posts_vote v WHERE v.user_id = %(user)s AND v.post_id = p.id LIMIT 1), 0)
+       {rank_column}
+FROM posts_post p JOIN users_user u ON u.id = p.author_id
+WHERE (p.room_id IS NULL OR p.room_id IN (
+        SELECT r.id FROM rooms_room r
+        WHERE r.is_public OR r.id IN (SELECT m.room_id FROM rooms_membership m WHERE m.user_id = %(user)s)))
+  {search_filter} {keyset}
+ORDER BY {order}
+LIMIT %(limit)s
+"""
+TSQUERY = "websearch_to_tsquery('english'::regconfig, %(search)s)"
+RANK = f"ts_rank(p.search_vector, {TSQUERY})::double precision"
+KEYSETS = {
+    "new": ("p.id < %(k0)s", "p.id DESC"),
+    "hot": ("p.hot <= %(k0)s AND (p.hot < %(k0)s OR p.id < %(k1)s)", "p.hot DESC, p.id DESC"),
+    "top": ("p.score <= %(k0)s AND (p.score < %(k0)s OR p.id < %(k1)s)", "p.score DESC, p.id DESC"),
+    "relevance": (f"{RANK} <= %(k0)s AND ({RANK} < %(k0)s OR p.id < %(k1)s)", "5 DESC, p.id DESC"),
+}
+TAGS_SQL = """
+SELECT pt.post_id, t.name FROM posts_tag t JOIN posts_post_tags pt ON pt.tag_id = t.id
+WHERE pt.post_id = ANY(%s) ORDER BY t.name
+"""
+
+
+def raw_posts(request):
+    user, _token = JWTAuthentication().authenticate(request)
+    ordering = request.GET.get("ordering", "new")
+    search = request.GET.get("search")
+    key = request.GET.getlist("k")
+    keyset, order = KEYSETS[ordering]
+    params = {"user": user.id, "limit": PAGE_SIZE + 1, "search": search}
+    params.update(
+        {f"k{i}": float(v) if ordering in ("hot", "relevance") and i == 0 else int(v) for i, v in enumerate(key)}
+    )
+    sql = SELECT.format(
+        rank_column=f", {RANK}" if ordering == "relevance" else "",
+        search_filter=f"AND p.search_vector @@ {TSQUERY}" if search else "",
+        keyset=f"AND ({keyset})" if key else "",
+        order=order.replace("5 DESC", "20 DESC"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        has_more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        tags = {}
+        if rows:
+            cursor.execute(TAGS_SQL, [[row[0] for row in rows]])
+            for post_id, name in cursor.fetchall():
+                tags.setdefault(post_id, []).append(name)
+    results = [
+        {
+            "id": row[0],
+            "author": {"id": row[14], "handle": row[15], "name": row[16], "avatar": row[17]},
+            "room": row[1],
+            "title": row[2],
+            "content": row[3],
+            "kind": row[4],
+            "code_language": row[5],
+            "url": row[6],
+            "tags": tags.get(row[0], []),
+            "score": row[7],
+            "upvotes": row[8],
+            "downvotes": row[9],
+            "my_vote": row[18],
+            "comment_count": row[10],
+            "created_at": row[11].isoformat().replace("+00:00", "Z"),
+            "edited_at": row[12].isoformat().replace("+00:00", "Z") if row[12] else None,
+        }
+        for row in rows
+    ]
+    next_link = None
+    if has_more:
+        last = rows[-1]
+        last_key = {"new": [last[0]], "hot": [last[13], last[0]], "top": [last[7], last[0]]}.get(
+            ordering, [last[-1], last[0]]
+        )
+        next_link = request.build_absolute_uri("?" + "&".join(f"k={v}" for v in last_key))
+    return JsonResponse({"next": next_link, "previous": None, "results": results})
+
+
+urlpatterns = [path("bench/raw-posts/", raw_posts), path("", include("codenest.urls"))]
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def deep_key(user, ordering: str, search: str | None, fraction: float) -> tuple[list, int]:
+    """The sort key of the row `fraction` of the way down the visible result set, and its depth."""
+    posts = post_feed(user=user, ordering=ordering, search=search)
+    fields = post_feed_ordering(ordering)
+    total = posts.count()
+    depth = int(total * fraction)
+    row = posts.order_by(*fields)[depth]
+    return [getattr(row, f.lstrip("-")) for f in fields], depth
+
+
+def timed(client, url, params, headers) -> float:
+    started = time.perf_counter()
+    response = client.get(url, params, **headers)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, params, response.status_code, response.content[:300])
+    return elapsed
+
+
+def summarize(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(int(len(ordered) * 0.95), len(ordered) - 1)]
+    return len(samples) / sum(samples), p95 * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per side and scenario")
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--deep", type=float, default=0.5, help="deep cursor position as a fraction of the rows")
+    args = parser.parse_args()
+    if not settings.IS_POSTGRES:
+        sys.exit("Run the benchmark on PostgreSQL (set DATABASE_URL).")
+    settings.ROOT_URLCONF = __name__
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.DEBUG = False
+
+    user = (
+        User.objects.filter(handle__startswith="bench-", votes__isnull=False, room_memberships__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    if user is None:
+        sys.exit("No benchmark data: run `manage.py seed_bench` first.")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(user).access_token}"}
+    client = Client()
+    total_posts = post_feed(user=user).count()
+    print(f"{total_posts} posts visible to @{user.handle}; {args.requests} requests per side and scenario\n")
+
+    scenarios = []
+    for ordering, search in (("new", None), ("hot", None), ("top", None), ("relevance", SEARCH_TERM)):
+        label = f"search '{search}'" if search else ordering
+        base = {"ordering": ordering, "page_size": PAGE_SIZE} | ({"search": search} if search else {})
+        raw_base = {"ordering": ordering} | ({"search": search} if search else {})
+        scenarios.append((f"{label} page 1", base, raw_base))
+        key, depth = deep_key(user, ordering, search, args.deep)
+        scenarios.append(
+            (
+                f"{label} deep (row {depth})",
+                base | {"cursor": encode_cursor(key)},
+                raw_base | {"k": [str(v) for v in key]},
+            )
+        )
+
+    print(f"{'scenario':34} {'DRF req/s':>10} {'p95 ms':>8} {'raw req/s':>10} {'p95 ms':>8} {'DRF/raw':>8}")
+    for label, drf_params, raw_params in scenarios:
+        drf_ids = [p["id"] for p in client.get("/api/v1/posts/", drf_params, **headers).json()["results"]]
+        raw_ids = [p["id"] for p in client.get("/bench/raw-posts/", raw_params, **headers).json()["results"]]
+        assert drf_ids == raw_ids, f"{label}: the two views disagree"
+        for _ in range(args.warmup):
+            timed(client, "/api/v1/posts/", drf_params, headers)
+            timed(client, "/bench/raw-posts/", raw_params, headers)
+        drf, raw = [], []
+        for _ in range(args.requests):
+            drf.append(timed(client, "/api/v1/posts/", drf_params, headers))
+            raw.append(timed(client, "/bench/raw-posts/", raw_params, headers))
+        (drf_rps, drf_p95), (raw_rps, raw_p95) = summarize(drf), summarize(raw)
+        print(f"{label:34} {drf_rps:10.1f} {drf_p95:8.2f} {raw_rps:10.1f} {raw_p95:8.2f} {drf_rps / raw_rps:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
