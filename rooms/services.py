@@ -216,11 +216,25 @@ def member_ban(*, room: Room, actor, user, reason: str = "") -> Ban:
         raise ValidationError({"user": ["You cannot ban yourself."]})
     target = membership_of(room=room, user=user)
     require_outranks(actor_membership, target.role if target else None)
-    ban, _ = Ban.objects.get_or_create(room=room, user=user, defaults={"banned_by": actor, "reason": reason})
-    if target is not None:
-        target.delete()
+    return _ban(room=room, user=user, by=actor, reason=reason, membership=target)
+
+
+@transaction.atomic
+def member_ban_by_staff(*, room: Room, user, staff, reason: str = "Banned by site staff.") -> Ban:
+    """Moderation from the admin: staff outrank every room role."""
+    if not staff.is_staff:
+        raise PermissionDenied("Staff only.")
+    return _ban(room=room, user=user, by=staff, reason=reason, membership=membership_of(room=room, user=user))
+
+
+def _ban(*, room: Room, user, by, reason: str, membership: Membership | None) -> Ban:
+    ban, _ = Ban.objects.get_or_create(room=room, user=user, defaults={"banned_by": by, "reason": reason})
+    if membership is not None:
+        if _is_last_owner(room, membership):
+            raise ValidationError({"user": ["The last owner of a room cannot be banned from it."]})
+        membership.delete()
     _announce_removal(room, user, reason="banned")
-    _on_commit_send(signals.member_removed, sender=Room, room=room, user=user, by=actor, banned=True)
+    _on_commit_send(signals.member_removed, sender=Room, room=room, user=user, by=by, banned=True)
     return ban
 
 
@@ -385,11 +399,21 @@ def message_delete(*, room: Room, actor, message_id: int) -> Message:
     message = _message_in(room, message_id)
     if message.author_id != actor.pk:
         require_moderator(membership_of(room=room, user=actor))
+    return _soft_delete(message)
+
+
+@transaction.atomic
+def message_delete_by_staff(*, message: Message) -> Message:
+    """Moderation from the admin: staff are not room members but may remove any message."""
+    return _soft_delete(Message.objects.select_for_update().get(pk=message.pk))
+
+
+def _soft_delete(message: Message) -> Message:
     if not message.is_deleted:
         message.is_deleted, message.content = True, ""
         message.save(update_fields=["is_deleted", "content"])
         Reaction.objects.filter(message=message).delete()
-        send_event_on_commit(room_group(room.pk), {"type": "room.message_deleted", "id": message.pk})
+        send_event_on_commit(room_group(message.room_id), {"type": "room.message_deleted", "id": message.pk})
     return message
 
 
