@@ -4,8 +4,15 @@ from rest_framework import serializers
 from users.models import HANDLE_PATTERN, Proficiency, Skill, User, UserSkill
 
 
+def optional_url_field():
+    """A URL that may be empty: documented as a plain string, because "" is not a valid `uri`."""
+    return serializers.CharField(read_only=True, help_text="A URL, or an empty string when not set.")
+
+
 class UserSummarySerializer(serializers.ModelSerializer):
     """A user's public face: never the e-mail address."""
+
+    avatar = optional_url_field()
 
     class Meta:
         model = User
@@ -34,6 +41,9 @@ def skills_field(**kwargs):
 
 class MeSerializer(serializers.ModelSerializer):
     skills = serializers.SerializerMethodField()
+    avatar = optional_url_field()
+    github_url = optional_url_field()
+    linkedin_url = optional_url_field()
 
     class Meta:
         model = User
@@ -66,6 +76,9 @@ class BadgeBriefSerializer(serializers.Serializer):
 
 class PublicProfileSerializer(serializers.ModelSerializer):
     skills = serializers.SerializerMethodField()
+    avatar = optional_url_field()
+    github_url = optional_url_field()
+    linkedin_url = optional_url_field()
     badges = serializers.SerializerMethodField()
     followers_count = serializers.IntegerField(read_only=True)
     following_count = serializers.IntegerField(read_only=True)
