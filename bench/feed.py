@@ -60,8 +60,8 @@ TSQUERY = "websearch_to_tsquery('english'::regconfig, %(search)s)"
 RANK = f"ts_rank(p.search_vector, {TSQUERY})::double precision"
 KEYSETS = {
     "new": ("p.id < %(k0)s", "p.id DESC"),
-    "hot": ("p.hot <= %(k0)s AND (p.hot < %(k0)s OR p.id < %(k1)s)", "p.hot DESC, p.id DESC"),
-    "top": ("p.score <= %(k0)s AND (p.score < %(k0)s OR p.id < %(k1)s)", "p.score DESC, p.id DESC"),
+    "hot": ("(p.hot, p.id) < (%(k0)s, %(k1)s)", "p.hot DESC, p.id DESC"),
+    "top": ("(p.score, p.id) < (%(k0)s, %(k1)s)", "p.score DESC, p.id DESC"),
     "relevance": (f"{RANK} <= %(k0)s AND ({RANK} < %(k0)s OR p.id < %(k1)s)", "5 DESC, p.id DESC"),
 }
 TAGS_SQL = """

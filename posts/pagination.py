@@ -12,7 +12,9 @@ import json
 import math
 from collections import OrderedDict
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -63,6 +65,22 @@ def decode_cursor(token: str, *, fields: tuple[str, ...]) -> tuple[list, bool]:
     return key, bool(backwards)
 
 
+def _row_after(queryset: QuerySet, fields: tuple[str, ...], key: list, *, backwards: bool) -> RawSQL | None:
+    """`(a, b) < (x, y)` when every sort field is a column sorted the same way: PostgreSQL (and SQLite)
+    turn a row comparison into one index range, so even a key among thousands of ties costs nothing."""
+    directions = {field.startswith("-") for field in fields}
+    names = [field.lstrip("-") for field in fields]
+    columns = {f.name: f.column for f in queryset.model._meta.concrete_fields}
+    if len(fields) < 2 or len(directions) != 1 or not all(name in columns for name in names):
+        return None
+    quote = connection.ops.quote_name
+    table = quote(queryset.model._meta.db_table)
+    row = ", ".join(f"{table}.{quote(columns[name])}" for name in names)
+    operator = "<" if directions.pop() != backwards else ">"
+    placeholders = ", ".join(["%s"] * len(key))
+    return RawSQL(f"({row}) {operator} ({placeholders})", key, output_field=BooleanField())
+
+
 def _after(fields: tuple[str, ...], key: list, *, backwards: bool) -> Q:
     """Rows strictly after `key` in the ordering (before it when going backwards).
 
@@ -108,7 +126,11 @@ class KeysetCursorPagination(BasePagination):
         if backwards:
             order = tuple(field[1:] if field.startswith("-") else f"-{field}" for field in order)
         if key is not None:
-            queryset = queryset.filter(_after(self.ordering, key, backwards=backwards))
+            row_condition = _row_after(queryset, self.ordering, key, backwards=backwards)
+            if row_condition is not None:
+                queryset = queryset.filter(row_condition)
+            else:
+                queryset = queryset.filter(_after(self.ordering, key, backwards=backwards))
         rows = list(queryset.order_by(*order)[: size + 1])
         has_more = len(rows) > size
         rows = rows[:size]
