@@ -64,3 +64,16 @@ def test_last_owner_ban_is_refused_with_a_message(staff_client):
     )
     assert response.status_code == 200
     assert not Ban.objects.exists()
+
+
+def test_demo_seed_is_idempotent():
+    from io import StringIO
+
+    from rooms import demo
+    from tests.factories import UserFactory
+
+    users = {handle: UserFactory(handle=handle) for handle in ("admin", "alice", "bob", "carol")}
+    demo.seed(users=users, stdout=StringIO())
+    demo.seed(users=users, stdout=StringIO())
+    assert Room.objects.count() == 3
+    assert Message.objects.filter(kind="code").count() == 1
