@@ -193,6 +193,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps name a field "role", "kind" or "status" with different choices: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "RoomRoleEnum": "rooms.models.Role",
+        "ProjectRoleEnum": "projects.models.ProjectRole",
+        "AssignableProjectRoleEnum": ["maintainer", "developer", "viewer"],
+        "MessageKindEnum": "rooms.models.MessageKind",
+        "PostKindEnum": "posts.models.PostKind",
+        "ProjectStatusEnum": "projects.models.ProjectStatus",
+        "TaskStatusEnum": "projects.models.TaskStatus",
+        "SyncStatusEnum": "projects.models.SyncStatus",
+        "ReportStatusEnum": "posts.models.ReportStatus",
+        "NotificationVerbEnum": "notifications.models.Verb",
+    },
 }
 
 # --- rate limits (django-ratelimit on the shared cache) --------------------------------------

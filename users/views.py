@@ -11,6 +11,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from api.permissions import IsStaff
 from api.ratelimit import enforce_rate_limit
 from users import selectors, services
+from users.models import User
 from users.serializers import (
     AuthResponseSerializer,
     LogoutSerializer,
@@ -94,6 +95,7 @@ class SkillsReplaceSerializer(serializers.Serializer):
 
 class UserViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
+    queryset = User.objects.none()  # reads go through users.selectors; this names the model for the schema
     serializer_class = PublicProfileSerializer
 
     def get_permissions(self):
