@@ -111,7 +111,9 @@ class FakeGitHub:
     def handle(self, method: str, raw_path: str, headers) -> tuple[int, dict, object]:
         parts = urlsplit(raw_path)
         with self._lock:
-            self.requests.append({"method": method, "path": parts.path, "query": parts.query, "headers": headers})
+            self.requests.append(
+                {"method": method, "path": parts.path, "query": parts.query, "headers": headers, "at": time.time()}
+            )
             limit = self._rate_limits.pop(0) if self._rate_limits else None
         if limit is not None:
             return self._rate_limited(*limit)
