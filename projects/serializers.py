@@ -59,6 +59,7 @@ class GitHubInfoSerializer(serializers.Serializer):
 class ProjectSerializer(serializers.ModelSerializer):
     owner = UserSummarySerializer(read_only=True)
     room = serializers.IntegerField(source="room_id", allow_null=True, read_only=True)
+    repo_url = serializers.CharField(read_only=True)  # "" when unlinked: not a "uri" in the schema
     required_skills = serializers.SerializerMethodField()
     member_count = serializers.IntegerField(read_only=True)
     my_role = serializers.ChoiceField(choices=ProjectRole.choices, allow_null=True, read_only=True)

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, status, viewsets
+from rest_framework import generics, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
@@ -223,16 +223,22 @@ class TaskViewSet(ProjectChildMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MyMatchesView(APIView):
+class MyMatchesView(generics.ListAPIView):
     """Open public projects looking for members, best skill match first (formula: projects.selectors)."""
 
     permission_classes = [permissions.IsAuthenticated]
+    serializer_class = ProjectMatchSerializer
+    pagination_class = PagePagination
+    filter_backends = []
 
-    @extend_schema(responses={200: ProjectMatchSerializer(many=True)}, tags=["projects"])
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Project.objects.none()
+        return selectors.project_matches_for(user=self.request.user)
+
+    @extend_schema(tags=["projects"])
     def get(self, request, *args, **kwargs):
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.project_matches_for(user=request.user), request, view=self)
-        return paginator.get_paginated_response(ProjectMatchSerializer(page, many=True).data)
+        return super().get(request, *args, **kwargs)
 
 
 def _verify_signature(*, secret: str, body: bytes, header: str | None) -> None:

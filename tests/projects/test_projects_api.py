@@ -1,5 +1,6 @@
 import pytest
 
+from projects import signals
 from projects.crypto import decrypt_secret
 from projects.models import Project, ProjectMember, ProjectRole
 from tests.factories import ProjectFactory, ProjectMemberFactory, RoomFactory, TaskFactory, UserFactory
@@ -10,7 +11,7 @@ pytestmark = pytest.mark.django_db
 ROLES = ["owner", "maintainer", "developer", "viewer"]
 
 
-def test_create_project_makes_me_owner(make_client, user):
+def test_create_project_makes_me_owner(make_client, user, captured, django_capture_on_commit_callbacks):
     room = RoomFactory(creator=user)
     body = {
         "name": "Code Nest CLI",
@@ -22,7 +23,8 @@ def test_create_project_makes_me_owner(make_client, user):
         "looking_for_members": True,
         "github_token": "ghp_secret_token_value",
     }
-    response = make_client(user).post("/api/v1/projects/", body)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = make_client(user).post("/api/v1/projects/", body)
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["name"] == "Code Nest CLI" and data["slug"] == "code-nest-cli"
@@ -42,6 +44,7 @@ def test_create_project_makes_me_owner(make_client, user):
     assert "ghp_secret" not in project.github_token_encrypted
     assert decrypt_secret(project.github_token_encrypted) == "ghp_secret_token_value"
     assert ProjectMember.objects.get(project=project).role == ProjectRole.OWNER
+    assert captured == [(signals.project_created, {"project": project, "owner": user})]
 
 
 def test_slugs_stay_unique(auth_client):
