@@ -7,7 +7,7 @@ inside the transaction of the change that causes them, so concurrent votes and c
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from posts import signals
@@ -17,6 +17,7 @@ from posts.ranking import hot_rank, hot_rank_expression
 from posts.selectors import SEARCH_CONFIG, users_who_can_see
 from rooms.models import Message, Room
 from rooms.selectors import is_room_member
+from rooms.services import message_delete_by_staff
 from users.models import User
 from users.selectors import users_mentioned_in
 
@@ -315,7 +316,8 @@ def report_remove_content(*, report: Report, moderator: User) -> Report:
         _soft_delete_comment(Comment.objects.get(pk=report.comment_id))
     elif report.message_id:
         _close_all(Report.objects.filter(message_id=report.message_id), moderator=moderator)
-        Message.objects.filter(pk=report.message_id).update(is_deleted=True, content=Value(""))
+        # Through the rooms service, so open chat sockets see the removal as they would any delete.
+        message_delete_by_staff(message=Message.objects.get(pk=report.message_id))
     report.refresh_from_db()
     if report.status == "open":
         _close_report(report=report, moderator=moderator, status="removed")
