@@ -19,7 +19,14 @@ from django.utils.text import slugify
 
 from projects import signals
 from projects.crypto import decrypt_secret, encrypt_secret
-from projects.github import CommitData, GitHubError, GitHubRateLimited, fetch_repository, repo_full_name
+from projects.github import (
+    CommitData,
+    GitHubError,
+    GitHubRateLimited,
+    RepoSnapshot,
+    fetch_repository,
+    repo_full_name,
+)
 from projects.models import (
     Commit,
     DeliveryOutcome,
@@ -342,21 +349,30 @@ def project_sync_github(*, project_id: int) -> Project | None:
     except GitHubError as exc:
         _set_sync_state(project_id, SyncStatus.FAILED, sync_error=str(exc))
         return project
-    with transaction.atomic():
-        commits_record(project=project, commits=snapshot.commits)
-        _set_sync_state(
-            project_id,
-            SyncStatus.OK,
-            sync_error="",
-            last_synced_at=timezone.now(),
-            github_full_name=snapshot.full_name[:200],
-            github_stars=snapshot.stars,
-            github_forks=snapshot.forks,
-            github_open_issues=snapshot.open_issues,
-            github_language=snapshot.language[:100],
-            github_default_branch=snapshot.default_branch[:200],
-        )
+    try:
+        _store_snapshot(project, snapshot)
+    except Exception as exc:
+        # Never leave the project "running" forever; the worker log has the traceback.
+        _set_sync_state(project_id, SyncStatus.FAILED, sync_error=f"Storing the sync failed: {exc.__class__.__name__}.")
+        raise
     return project
+
+
+@transaction.atomic
+def _store_snapshot(project: Project, snapshot: RepoSnapshot) -> None:
+    commits_record(project=project, commits=snapshot.commits)
+    _set_sync_state(
+        project.pk,
+        SyncStatus.OK,
+        sync_error="",
+        last_synced_at=timezone.now(),
+        github_full_name=snapshot.full_name[:200],
+        github_stars=snapshot.stars,
+        github_forks=snapshot.forks,
+        github_open_issues=snapshot.open_issues,
+        github_language=snapshot.language[:100],
+        github_default_branch=snapshot.default_branch[:200],
+    )
 
 
 def project_sync_give_up(*, project_id: int, error: str) -> None:
