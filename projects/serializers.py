@@ -19,7 +19,7 @@ from projects.permissions import role_at_least
 from users.serializers import UserSkillSerializer, UserSummarySerializer
 
 MAX_ID = 2**63 - 1
-ASSIGNABLE_ROLES = [ProjectRole.MAINTAINER, ProjectRole.DEVELOPER, ProjectRole.VIEWER]
+ASSIGNABLE_ROLES = [ProjectRole.MAINTAINER.value, ProjectRole.DEVELOPER.value, ProjectRole.VIEWER.value]
 
 
 def id_field(**kwargs):
@@ -214,11 +214,11 @@ class ProjectWriteSerializer(serializers.Serializer):
 
 class MemberAddSerializer(serializers.Serializer):
     user = id_field()
-    role = serializers.ChoiceField(choices=[(r.value, r.label) for r in ASSIGNABLE_ROLES], default="developer")
+    role = serializers.ChoiceField(choices=ASSIGNABLE_ROLES, default="developer")
 
 
 class MemberUpdateSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=[(r.value, r.label) for r in ASSIGNABLE_ROLES])
+    role = serializers.ChoiceField(choices=ASSIGNABLE_ROLES)
 
 
 class TaskWriteSerializer(serializers.Serializer):
