@@ -6,7 +6,10 @@ Only codenest/urls.py imports this module. URLPathVersioning rejects unknown ver
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from api.views import ApiRootView
+
 versioned = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("", include("users.urls")),
     path("", include("rooms.urls")),
     path("", include("posts.urls")),

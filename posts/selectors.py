@@ -55,7 +55,7 @@ def post_get_visible(*, post_id: int, user) -> Post:
 
 
 def _resolve_author(author: str) -> Q:
-    if author.isdigit():
+    if author.isascii() and author.isdigit():  # str.isdigit() also accepts "²", which int() refuses
         return Q(author_id=int(author)) if int(author) <= MAX_ID else Q(pk__in=[])
     return Q(author__handle=author.lower())
 

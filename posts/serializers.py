@@ -52,6 +52,8 @@ class PostSerializer(serializers.ModelSerializer):
     room = serializers.IntegerField(source="room_id", read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
     my_vote = serializers.IntegerField(read_only=True, default=0)
+    # "" when the post is not a link: documented as a plain string, since "" is not a valid `uri`.
+    url = serializers.CharField(read_only=True, help_text="The link of a link post, else an empty string.")
 
     class Meta:
         model = Post

@@ -176,6 +176,7 @@ class NotificationPreferenceFactory(factory.django.DjangoModelFactory):
     email_digest = "off"
     muted_verbs = factory.LazyFunction(list)
 
+
 # --- gamification ----------------------------------------------------------------------------
 
 

@@ -121,7 +121,8 @@ class UserViewSet(viewsets.GenericViewSet):
         return Response(MeSerializer(user).data)
 
     def _update_me(self, request):
-        data = ProfileUpdateSerializer(data=request.data, partial=True)
+        # Every field is optional already; partial=True would also relax the nested skill items.
+        data = ProfileUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_update_profile(user=request.user, data=data.validated_data)
         return self._me_response(request.user)
@@ -140,7 +141,7 @@ class UserViewSet(viewsets.GenericViewSet):
         return self._update_me(request)
 
     @extend_schema(request=UserSkillSerializer(many=True), responses={200: UserSkillSerializer(many=True)})
-    @action(detail=False, methods=["put"], url_path="me/skills")
+    @action(detail=False, methods=["put"], url_path="me/skills", pagination_class=None)
     def replace_my_skills(self, request, *args, **kwargs):
         data = SkillsReplaceSerializer(data={"skills": request.data})
         data.is_valid(raise_exception=True)
@@ -149,7 +150,7 @@ class UserViewSet(viewsets.GenericViewSet):
         return Response(UserSkillSerializer(skills, many=True).data)
 
     @extend_schema(responses={200: UserSkillSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def skills(self, request, pk=None, *args, **kwargs):
         user = selectors.user_get_active(user_id=int(pk))
         return Response(UserSkillSerializer(selectors.user_skills(user=user), many=True).data)

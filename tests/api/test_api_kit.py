@@ -101,3 +101,12 @@ async def test_ws_jwt_middleware():
 
     expired.set_exp(lifetime=-timedelta(seconds=5))
     assert (await _connect(f"?token={expired}")).startswith("anonymous:")
+
+
+def test_api_root_lists_collections(anon_client):
+    response = anon_client.get("/api/v1/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["version"] == "v1"
+    assert body["endpoints"]["rooms"].endswith("/api/v1/rooms/")
+    assert anon_client.get("/api/v9/").status_code == 404

@@ -261,3 +261,20 @@ def test_user_manager_rules():
     with pytest.raises(ValueError):
         User.objects.create_superuser(email="r2@example.com", password="x", handle="r2", is_staff=False)
     assert UserSkill.objects.count() == 0
+
+
+@pytest.mark.parametrize("item", [{"proficiency": "expert"}, {"skill": "go", "proficiency": None}, {}, "go"])
+def test_patch_me_with_incomplete_skill_items_400(auth_client, user, item):
+    response = auth_client.patch(ME, {"skills": [item]}, format="json")
+    assert response.status_code == 400
+    assert "skills" in response.json()
+    assert not user.user_skills.exists()
+
+
+def test_patch_me_omitted_proficiency_defaults():
+    user = UserFactory()
+    from tests.conftest import client_for
+
+    response = client_for(user).patch(ME, {"skills": [{"skill": "go"}]}, format="json")
+    assert response.status_code == 200
+    assert response.json()["skills"] == [{"skill": "go", "proficiency": "intermediate"}]
