@@ -110,3 +110,10 @@ def test_api_root_lists_collections(anon_client):
     assert body["version"] == "v1"
     assert body["endpoints"]["rooms"].endswith("/api/v1/rooms/")
     assert anon_client.get("/api/v9/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/v1/users/me/skills/", "/api/v1/users/me/", "/api/v1/rooms/", "/api/v1/posts/"])
+def test_options_answers_without_server_error(auth_client, path):
+    response = auth_client.options(path, data=[{"skill": "0"}], format="json")
+    assert response.status_code == 200
+    assert "name" in response.json()
