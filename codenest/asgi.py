@@ -7,6 +7,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "codenest.settings")
 django_asgi_app = get_asgi_application()  # set up Django before importing consumers
 
+from codenest.startup import require_secret_key  # noqa: E402
+
+require_secret_key()
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from codenest.routing import websocket_urlpatterns  # noqa: E402

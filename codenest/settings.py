@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,8 +25,11 @@ TESTING = env.bool("CODENEST_TESTING", default="pytest" in sys.modules)
 if DEBUG or TESTING:
     SECRET_KEY = env("SECRET_KEY", default="dev-insecure-secret-key-change-me-0123456789abcdefghijklmnop")
 else:
-    # No default in production: refusing to start beats signing tokens with a known key.
-    SECRET_KEY = env("SECRET_KEY")
+    # No default in production. When unset, a throwaway per-process key lets commands that sign nothing
+    # (makemigrations --check) run, while the processes that serve or run tasks refuse to start and
+    # `check --deploy` fails (codenest/startup.py), so nothing is ever signed with it.
+    SECRET_KEY_CONFIGURED = bool(env("SECRET_KEY", default=""))
+    SECRET_KEY = env("SECRET_KEY", default="") or get_random_secret_key()
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG or TESTING else []

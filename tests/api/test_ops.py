@@ -153,15 +153,45 @@ def test_check_deploy_is_clean_with_production_env():
     assert "System check identified no issues (" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
+def _bare_production_env() -> dict:
     dotenv = BASE_DIR / ".env"
     if dotenv.exists() and "SECRET_KEY=" in dotenv.read_text():
         pytest.skip("the local .env sets SECRET_KEY; this test needs a bare production environment")
     env = production_env()
     del env["SECRET_KEY"]
-    result = manage("check", env=env)
+    return env
+
+
+def test_production_server_refuses_to_start_without_a_secret_key():
+    port = free_port()
+    result = subprocess.run(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "codenest.asgi:application"],
+        cwd=BASE_DIR, env=_bare_production_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_wsgi_refuses_to_load_without_a_secret_key():
+    result = subprocess.run(
+        [sys.executable, "-c", "import codenest.wsgi"],
+        cwd=BASE_DIR, env=_bare_production_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_deploy_check_fails_without_a_secret_key():
+    result = manage("check", "--deploy", env=_bare_production_env())
+    assert result.returncode != 0
+    assert "codenest.E001" in result.stderr and "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_model_checks_need_no_secret():
+    """makemigrations --check signs nothing, so it runs in a bare production environment."""
+    result = manage("makemigrations", "--check", "--dry-run", env=_bare_production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
 
 
 @pytest.mark.django_db
