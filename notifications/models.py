@@ -12,6 +12,15 @@ class Verb(models.TextChoices):
     PROJECT_MEMBER_ADDED = "project_member_added"
     TASK_ASSIGNED = "task_assigned"
     BADGE_AWARDED = "badge_awarded"
+    # Wave 2: direct messages, events, hackathons and join requests.
+    DIRECT_MESSAGE = "direct_message"
+    MESSAGE_REQUEST = "message_request"
+    EVENT_LOCKED = "event_locked"
+    EVENT_CANCELLED = "event_cancelled"
+    EVENT_REMINDER = "event_reminder"
+    JOIN_REQUEST = "join_request"
+    JOIN_REQUEST_ACCEPTED = "join_request_accepted"
+    HACKATHON_RESULT = "hackathon_result"
 
 
 class Notification(models.Model):
