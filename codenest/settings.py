@@ -219,6 +219,8 @@ RATELIMIT_USE_CACHE = "default"
 RATELIMIT_AUTH = env("RATELIMIT_AUTH", default="10/m")
 RATELIMIT_POSTS = env("RATELIMIT_POSTS", default="10/m")
 RATELIMIT_CHAT = env("RATELIMIT_CHAT", default="20/10s")
+# --- accounts (issue 10) ---
+RATELIMIT_BLOCKS = env("RATELIMIT_BLOCKS", default="30/m")
 # Seconds a chat socket stays "online" without a heartbeat (a crashed process's users lapse after it).
 ROOM_PRESENCE_TTL = env.float("ROOM_PRESENCE_TTL", default=45)
 # Behind a proxy the client address is in X-Forwarded-For; trust it only when told to.
