@@ -69,6 +69,8 @@ def skill_list(*, search: str | None = None) -> QuerySet[Skill]:
 def users_mentioned_in(text: str, *, exclude_id: int | None = None) -> list[User]:
     """Active users @mentioned in `text` (at most MAX_MENTIONS), in one query.
 
+    `exclude_id` is the author: they are left out, and so is everyone with a block between them and
+    the author (a blocked user's mention notifies nobody who blocked them, and the reverse).
     Callers narrow the list to those who may see the place the text is in.
     """
     handles = list(dict.fromkeys(h.lower() for h in MENTION_RE.findall(text or "")))[:MAX_MENTIONS]
@@ -76,7 +78,10 @@ def users_mentioned_in(text: str, *, exclude_id: int | None = None) -> list[User
         return []
     users = User.objects.filter(handle__in=handles, is_active=True)
     if exclude_id is not None:
-        users = users.exclude(pk=exclude_id)
+        users = users.exclude(pk=exclude_id).exclude(
+            Exists(Block.objects.filter(blocker_id=exclude_id, blocked=OuterRef("pk")))
+            | Exists(Block.objects.filter(blocker=OuterRef("pk"), blocked_id=exclude_id))
+        )
     return list(users)
 
 
