@@ -229,6 +229,8 @@ RATELIMIT_WEBHOOK = env("RATELIMIT_WEBHOOK", default="600/m")  # per sender addr
 # API_DEPRECATIONS='{"v1": {"deprecation": "2026-12-01", "sunset": "2027-06-30", "successor": "/api/v2/"}}'
 API_DEPRECATIONS = env.json("API_DEPRECATIONS", default={})
 # ------------------------------------------------------------------------------------------------
+# --- accounts (issue 10) ---
+RATELIMIT_BLOCKS = env("RATELIMIT_BLOCKS", default="30/m")
 # Seconds a chat socket stays "online" without a heartbeat (a crashed process's users lapse after it).
 ROOM_PRESENCE_TTL = env.float("ROOM_PRESENCE_TTL", default=45)
 # Behind a proxy the client address is in X-Forwarded-For; trust it only when told to.
