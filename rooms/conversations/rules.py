@@ -10,20 +10,7 @@ from rest_framework import exceptions
 from codenest.realtime import room_group, send_event_on_commit
 from rooms.models import Membership, Message, ParticipantStatus, Room, RoomKind
 from users import selectors as user_selectors
-from users.models import Follow, User
-
-# TEMPORARY until issue 10 (users.Block, User.dm_policy) lands on main.
-EVERYONE, FOLLOWING, NOBODY = "everyone", "following", "nobody"
-
-
-def _blocked(a, b) -> bool:
-    check = getattr(user_selectors, "is_blocked_between", None)
-    return bool(check and check(a, b))
-
-
-def _policy(user) -> str:
-    return getattr(user, "dm_policy", EVERYONE)
-
+from users.models import DmPolicy, Follow, User
 
 # Until someone accepts a message request, its starter may send this many messages.
 REQUEST_MESSAGE_LIMIT = 3
@@ -45,11 +32,11 @@ def follows(*, follower_id: int, followee_id: int) -> bool:
 
 def refusal(*, sender: User, recipient: User) -> str | None:
     """Why `sender` may not message `recipient` (None when they may)."""
-    if _blocked(sender, recipient):
+    if user_selectors.is_blocked_between(sender, recipient):
         return "You cannot message this user."
-    if _policy(recipient) == NOBODY:
+    if recipient.dm_policy == DmPolicy.NOBODY:
         return "This user does not accept direct messages."
-    if _policy(recipient) == FOLLOWING and not follows(follower_id=recipient.pk, followee_id=sender.pk):
+    if recipient.dm_policy == DmPolicy.FOLLOWING and not follows(follower_id=recipient.pk, followee_id=sender.pk):
         return "This user accepts direct messages only from people they follow."
     return None
 
@@ -83,7 +70,7 @@ def check_send(*, room: Room, author: User, membership: Membership) -> None:
     if room.kind == RoomKind.DIRECT:
         other = room.memberships.exclude(user_id=author.pk).select_related("user").first()
         if other is not None:
-            if _blocked(author, other.user):
+            if user_selectors.is_blocked_between(author, other.user):
                 raise PermissionDenied("You cannot message this user.")
             if other.user_id != room.creator_id:
                 require_may_message(sender=author, recipient=other.user)

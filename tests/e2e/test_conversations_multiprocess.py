@@ -46,6 +46,17 @@ async def next_frame(ws, frame_type: str, timeout: float = 10.0) -> dict:
                 return frame
 
 
+async def first_of_each(ws, *frame_types: str, timeout: float = 10.0) -> dict[str, dict]:
+    """The first frame of each type, in whatever order they come."""
+    found: dict[str, dict] = {}
+    async with asyncio.timeout(timeout):
+        while set(found) != set(frame_types):
+            frame = json.loads(await ws.recv())
+            if frame["type"] in frame_types:
+                found.setdefault(frame["type"], frame)
+    return found
+
+
 async def close_code(url: str) -> int:
     async with connect(url) as ws:
         with pytest.raises(ConnectionClosed) as closed:
@@ -82,10 +93,11 @@ async def scenario(server_a, server_b, b_id: int, tokens: dict) -> None:
     )
     assert status == 201, conversation
     room_id = conversation["id"]
-    pushed = await next_frame(b_inbox, "conversation.message")
+    frames = await first_of_each(b_inbox, "conversation.message", "notification")
+    pushed = frames["conversation.message"]
     assert pushed["conversation"] == room_id and pushed["message"]["content"] == "hi B"
-    request = await next_frame(b_inbox, "notification")
-    assert request["notification"]["verb"] == "message_request"
+    assert pushed["message"] == conversation["last_message"]
+    assert frames["notification"]["notification"]["verb"] == "message_request"
 
     # B accepts over REST on process B and opens the conversation there; A's socket is on process A.
     status, accepted = await asyncio.to_thread(

@@ -7,7 +7,7 @@ from rooms.conversations import services as conversation_services
 from rooms.models import Membership, Message, ParticipantStatus, ReadMarker, Room, RoomKind
 from rooms.services import message_post, reaction_add
 from tests.factories import UserFactory
-from users.models import Follow
+from users.models import Block, Follow
 
 pytestmark = pytest.mark.django_db
 
@@ -421,3 +421,64 @@ def test_list_costs_a_fixed_number_of_queries(make_client, ann, count_queries):
     many, response = count_queries(lambda: client.get(URL))
     assert len(response.json()["results"]) == 8
     assert few == many <= 6
+
+
+# --- blocks and dm_policy: on start and on every send ---------------------------------------------
+
+
+def set_policy(user, policy):
+    user.dm_policy = policy
+    user.save(update_fields=["dm_policy"])
+
+
+@pytest.mark.parametrize("blocker", ["recipient", "starter"])
+def test_a_block_either_way_refuses_start_and_every_send(make_client, ann, ben, blocker):
+    follow(ben, ann)
+    room_id = start(make_client(ann), ben.id, content="before").json()["id"]
+    pair = (ben, ann) if blocker == "recipient" else (ann, ben)
+    Block.objects.create(blocker=pair[0], blocked=pair[1])
+    refused = start(make_client(ann), ben.id, content="after")
+    assert refused.status_code == 403 and refused.json()["detail"]
+    for sender in (ann, ben):
+        sent = make_client(sender).post(f"/api/v1/rooms/{room_id}/messages/", {"content": "x"}, format="json")
+        assert sent.status_code == 403
+    assert list(Message.objects.values_list("content", flat=True)) == ["before"]
+    # a group with someone who blocked the starter cannot be started either
+    cat = UserFactory()
+    assert start(make_client(ann), ben.id, cat.id).status_code == 403
+    assert Room.objects.conversations().count() == 1
+
+
+def test_dm_policy_nobody_refuses_everyone(make_client, ann, ben):
+    set_policy(ben, "nobody")
+    follow(ben, ann)
+    response = start(make_client(ann), ben.id, content="hi")
+    assert response.status_code == 403
+    assert not Room.objects.exists() and not Message.objects.exists()
+
+
+def test_dm_policy_following_refuses_strangers_only(make_client, ann, ben, cat):
+    set_policy(ben, "following")
+    assert start(make_client(cat), ben.id).status_code == 403
+    follow(ben, ann)
+    response = start(make_client(ann), ben.id, content="hi")
+    assert response.status_code == 201 and status_of(response.json()["id"], ben) == ParticipantStatus.ACTIVE
+
+
+def test_dm_policy_is_checked_on_every_send(make_client, ann, ben):
+    ann_client = make_client(ann)
+    room_id = start(ann_client, ben.id, content="hello").json()["id"]
+    messages = f"/api/v1/rooms/{room_id}/messages/"
+    set_policy(ben, "nobody")
+    refused = ann_client.post(messages, {"content": "still?"}, format="json")
+    assert refused.status_code == 403 and refused.json().get("code") != "request_pending"
+    # ben may still answer the one who started it: he is the one refusing new contacts, not replies
+    assert make_client(ben).post(messages, {"content": "go away"}, format="json").status_code == 201
+    set_policy(ben, "everyone")
+    assert ann_client.post(messages, {"content": "ok"}, format="json").status_code == 201
+
+
+def test_everyone_policy_makes_a_request_of_a_stranger(make_client, ann, ben):
+    set_policy(ben, "everyone")
+    response = start(make_client(ann), ben.id)
+    assert response.status_code == 201 and status_of(response.json()["id"], ben) == ParticipantStatus.REQUEST

@@ -14,13 +14,13 @@ from tests.conftest import access_token_for
 from tests.factories import UserFactory
 from tests.rooms.test_consumer import (  # noqa: F401 - fixture
     closed_with,
-    fresh_layer_and_connections,
     frames_until,
+    fresh_layer_and_connections,
     open_socket,
     refusal_code,
     summary,
 )
-from users.models import Follow
+from users.models import Block, Follow
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 
@@ -84,7 +84,7 @@ async def test_messages_both_ways_like_a_room(direct):
 
 
 async def test_fourth_message_before_acceptance_is_an_error_frame(request_world):
-    room, ann, ben, _ = request_world
+    room, ann, _, _ = request_world
     socket = await open_socket(room.id, ann)
     for n in range(3):
         await socket.send_json_to({"type": "message.send", "content": f"m{n}"})
@@ -157,3 +157,14 @@ async def test_notification_socket_carries_messages_of_conversations_not_open(di
     assert "conversation.message" not in {f["type"] for f in frames}
     for socket in (ben_notifications, cat_notifications, ann_socket, ben_socket):
         await socket.disconnect()
+
+
+async def test_a_block_refuses_socket_sends(direct):
+    room, ann, ben, _ = direct
+    socket = await open_socket(room.id, ann)
+    await database_sync_to_async(Block.objects.create)(blocker=ben, blocked=ann)
+    await socket.send_json_to({"type": "message.send", "content": "hello?"})
+    error = await socket.receive_json_from()
+    assert error["type"] == "error" and error["code"] == "forbidden"
+    assert not await database_sync_to_async(Message.objects.filter(room=room).exists)()
+    await socket.disconnect()
