@@ -1,6 +1,5 @@
 """REST endpoints of uploads, and the file view behind the signed URLs."""
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.utils.http import content_disposition_header
@@ -11,7 +10,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.files import LimitedMultiPartParser
-from api.ratelimit import enforce_rate_limit
 from uploads import services
 from uploads.access import signature_valid, uploads_visible_to
 from uploads.models import Upload
@@ -24,6 +22,7 @@ class UploadViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = UploadSerializer
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [LimitedMultiPartParser]
+    write_rate_limits = {"create": "RATELIMIT_UPLOADS"}  # api/throttling.py
 
     def get_queryset(self):
         return uploads_visible_to(self.request.user)
@@ -43,7 +42,6 @@ class UploadViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         summary="Upload a file (multipart field `file`)",
     )
     def create(self, request, *args, **kwargs):
-        enforce_rate_limit(request, group="uploads", rate=settings.RATELIMIT_UPLOADS, per="user")
         uploaded = request.FILES.get("file")
         if uploaded is None:
             raise ValidationError({"file": ["No file was submitted (multipart field `file`)."]})

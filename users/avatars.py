@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.files import AvatarMultiPartParser
-from api.ratelimit import enforce_rate_limit
 from codenest import media
 from users.models import User
 
@@ -71,6 +70,7 @@ class AvatarSerializer(serializers.Serializer):
 class AvatarView(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [AvatarMultiPartParser]
+    write_rate_limits = {"put": "RATELIMIT_UPLOADS"}  # api/throttling.py
 
     @extend_schema(
         request={"multipart/form-data": AvatarUploadSerializer},
@@ -82,7 +82,6 @@ class AvatarView(APIView):
         summary="Set my avatar (an image, re-encoded as a 256x256 PNG)",
     )
     def put(self, request, *args, **kwargs):
-        enforce_rate_limit(request, group="avatar", rate=settings.RATELIMIT_UPLOADS, per="user")
         uploaded = request.FILES.get("file")
         if uploaded is None:
             raise serializers.ValidationError({"file": ["No file was submitted (multipart field `file`)."]})

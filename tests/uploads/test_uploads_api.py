@@ -253,3 +253,12 @@ def test_unused_uploads_are_deleted_after_a_day(alice_client, media_root, django
     assert list(Upload.objects.values_list("pk", flat=True)) == [fresh["id"]]
     assert len(stored_files(media_root)) == 1
     assert delete_unused_uploads.delay().get() == 0  # idempotent
+
+
+def test_uploads_are_rate_limited_per_user(alice_client, settings):
+    settings.RATELIMIT_UPLOADS = "2/m"
+    assert upload(alice_client, b"1", name="1.txt").status_code == 201
+    assert upload(alice_client, b"2", name="2.txt").status_code == 201
+    response = upload(alice_client, b"3", name="3.txt")
+    assert response.status_code == 429 and int(response["Retry-After"]) >= 1
+    assert Upload.objects.count() == 2
