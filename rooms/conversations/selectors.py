@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound
 
 from rooms.models import Membership, Message, ParticipantStatus, ReadMarker, Room
-from rooms.selectors import _unread_count, attach_reactions
+from rooms.selectors import MESSAGE_FILES, _unread_count, attach_reactions
 
 VISIBLE_STATUSES = (ParticipantStatus.ACTIVE, ParticipantStatus.REQUEST)
 
@@ -45,9 +45,12 @@ def conversation_get(*, conversation_id: int, user) -> Room:
 
 
 def attach_last_messages(rooms: list[Room], *, viewer_id: int) -> list[Room]:
-    """Set `room.last_message` for a page of annotated conversations: two queries for any page size."""
+    """Set `room.last_message` for a page of annotated conversations: a fixed number of queries
+    (messages, reactions, attachments, previews) for any page size."""
     ids = [room.last_message_id for room in rooms if room.last_message_id]
-    messages = Message.objects.filter(pk__in=ids).select_related("author") if ids else []
+    messages = (
+        Message.objects.filter(pk__in=ids).select_related("author").prefetch_related(*MESSAGE_FILES) if ids else []
+    )
     by_id = {message.pk: message for message in attach_reactions(list(messages), viewer_id=viewer_id)}
     for room in rooms:
         room.last_message = by_id.get(room.last_message_id)
