@@ -148,12 +148,15 @@ class MessageSerializer(serializers.ModelSerializer):
     attachment = serializers.SerializerMethodField()
     reactions = serializers.SerializerMethodField()
     content = serializers.SerializerMethodField()
+    data = serializers.DictField(
+        read_only=True, allow_null=True, help_text='Facts of a system message, e.g. {"task": {"project", "number"}}.'
+    )
 
     class Meta:
         model = Message
         fields = [
             "id", "room", "author", "kind", "content", "code_language", "attachment", "parent", "reactions",
-            "client_id", "created_at", "edited_at", "is_deleted",
+            "data", "client_id", "created_at", "edited_at", "is_deleted",
         ]  # fmt: skip
         read_only_fields = fields
 
