@@ -232,6 +232,7 @@ class MessageTaskView(APIView):
     """
 
     permission_classes = [permissions.IsAuthenticated]
+    write_rate_scope = "room-message.task"  # api/throttling.py: RATELIMIT_WRITES unless set per scope
 
     @extend_schema(
         request=MessageTaskSerializer,

@@ -261,3 +261,22 @@ async def test_message_to_task_reaches_the_board_and_the_room(linked):
     assert note["kind"] == "system" and note["data"]["task"] == {"project": team.project.pk, "number": 1}
     await board.disconnect()
     await chat.disconnect()
+
+
+def test_message_to_task_is_rate_limited_per_user(linked, settings):
+    settings.RATELIMIT_WRITE_SCOPES = {"room-message.task": "2/m"}
+    team = linked
+    messages = [MessageFactory(room=team.room, content=f"todo {n}") for n in range(3)]
+    client = team.client("developer")
+    answers = [client.post(task_url(team.room.pk, m.pk), {}, format="json") for m in messages]
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert int(answers[2]["Retry-After"]) >= 1 and answers[2].json()["retry_after"] >= 1
+    assert Task.objects.count() == 2
+    # Another user has a budget of their own.
+    assert team.client("maintainer").post(task_url(team.room.pk, messages[2].pk), {}, format="json").status_code == 201
+
+
+def test_message_to_task_is_documented_with_its_errors(anon_client):
+    schema = anon_client.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/rooms/{room_id}/messages/{message_id}/task/"]["post"]
+    assert {"200", "201", "400", "401", "403", "404", "429"} <= set(operation["responses"])
