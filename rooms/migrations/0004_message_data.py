@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rooms', '0002_messages_reactions_invites_bans'),
+        ('rooms', '0003_message_attachments_message_previews'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
