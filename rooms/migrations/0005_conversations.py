@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rooms', '0003_message_attachments_message_previews'),
+        ('rooms', '0004_message_data'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
