@@ -106,6 +106,10 @@ if IS_POSTGRES:
 else:
     # SQLite: wait on a locked database instead of failing at once (daphne + eager tasks write).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Transactions take the write lock when they begin: two processes that both read and then write
+    # (two daphne processes posting chat messages) would otherwise deadlock on the lock upgrade, which
+    # SQLite answers at once with "database is locked" instead of waiting out the timeout.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     # A file, not memory, so the server processes started by end-to-end tests see the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / env("CODENEST_TEST_DB", default=".test-db.sqlite3"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
