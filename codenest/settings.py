@@ -260,8 +260,6 @@ GITHUB_OAUTH_REDIRECT_URIS = env.list("GITHUB_OAUTH_REDIRECT_URIS", default=[f"{
 AUTHENTICATION_BACKENDS = ["users.github.GitHubOAuth2", "django.contrib.auth.backends.ModelBackend"]
 # python-social-auth runs the protocol (code exchange, /user, /user/emails) and stores the links
 # (social_django.UserSocialAuth); users.github holds our state handling and linking pipeline.
-SOCIAL_AUTH_GITHUB_KEY = GITHUB_OAUTH_CLIENT_ID
-SOCIAL_AUTH_GITHUB_SECRET = GITHUB_OAUTH_CLIENT_SECRET
 SOCIAL_AUTH_GITHUB_SCOPE = ["read:user", "user:email"]
 SOCIAL_AUTH_PIPELINE = [
     "social_core.pipeline.social_auth.social_details",

@@ -47,6 +47,9 @@ class GitHubOAuth2(GithubOAuth2):
     def api_url(self) -> str:
         return settings.GITHUB_API_URL.rstrip("/") + "/"
 
+    def get_key_and_secret(self) -> tuple[str, str]:
+        return settings.GITHUB_OAUTH_CLIENT_ID, settings.GITHUB_OAUTH_CLIENT_SECRET
+
     def extra_data(self, user, uid, response, details, pipeline_kwargs):
         """Keep the GitHub id and login; never GitHub's access token (we need it for nothing)."""
         data = super().extra_data(user, uid, response, details, pipeline_kwargs)
