@@ -257,7 +257,7 @@ GITHUB_OAUTH_URL = env("GITHUB_OAUTH_URL", default="https://github.com").rstrip(
 GITHUB_OAUTH_CLIENT_ID = env("GITHUB_OAUTH_CLIENT_ID", default="")
 GITHUB_OAUTH_CLIENT_SECRET = env("GITHUB_OAUTH_CLIENT_SECRET", default="")
 GITHUB_OAUTH_REDIRECT_URIS = env.list("GITHUB_OAUTH_REDIRECT_URIS", default=[f"{FRONTEND_URL}/auth/github/callback"])
-AUTHENTICATION_BACKENDS = ["users.github.GitHubOAuth2", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "users.github.GitHubOAuth2"]
 # python-social-auth runs the protocol (code exchange, /user, /user/emails) and stores the links
 # (social_django.UserSocialAuth); users.github holds our state handling and linking pipeline.
 SOCIAL_AUTH_GITHUB_SCOPE = ["read:user", "user:email"]
