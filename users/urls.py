@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from users import views
+from users import avatars, views
 
 router = SimpleRouter()
 router.register("users", views.UserViewSet, basename="user")
@@ -13,6 +13,7 @@ urlpatterns = [
     path("auth/refresh/", views.RefreshView.as_view(), name="auth-refresh"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/password/change/", views.PasswordChangeView.as_view(), name="auth-password-change"),
+    path("users/me/avatar/", avatars.AvatarView.as_view(), name="user-avatar"),
     path("auth/password/reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
     path("auth/password/reset/confirm/", views.PasswordResetConfirmView.as_view(), name="auth-password-reset-confirm"),
     path("auth/email/verify/", views.EmailVerifyView.as_view(), name="auth-email-verify"),
