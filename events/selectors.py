@@ -11,9 +11,8 @@ from rest_framework.exceptions import NotFound
 
 from events.models import Event, EventStatus, EventTask, Slot, Vote
 from rooms.selectors import is_room_member, is_room_moderator, room_list_visible_to
+from rooms.serializers import MAX_ID
 from users.models import User
-
-MAX_ID = 2**63 - 1
 
 
 def events_visible_to(user) -> QuerySet[Event]:

@@ -5,9 +5,6 @@ votes, the participant count and the suggested slot are computed from the prefet
 list costs the same queries whatever the number of slots and voters.
 """
 
-import json
-
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,18 +23,8 @@ from events.models import (
     EventTaskStatus,
     Slot,
 )
-from events.selectors import MAX_ID
+from rooms.serializers import StrictCharField, id_field
 from users.serializers import UserSummarySerializer
-
-
-def id_field(**kwargs):
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-def plain(data) -> dict:
-    """Plain JSON types only (the channel layer serialises with msgpack)."""
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-
 
 # --- output ----------------------------------------------------------------------------------
 
@@ -153,10 +140,10 @@ class EventFilterSerializer(serializers.Serializer):
 
 
 class EventCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
-    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH)
+    description = StrictCharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     room = id_field(required=False, allow_null=True)
-    location = serializers.CharField(max_length=LOCATION_MAX_LENGTH, required=False, allow_blank=True)
+    location = StrictCharField(max_length=LOCATION_MAX_LENGTH, required=False, allow_blank=True)
     duration_minutes = serializers.IntegerField(
         min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES, required=False
     )
@@ -166,9 +153,9 @@ class EventCreateSerializer(serializers.Serializer):
 
 
 class EventUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False)
-    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
-    location = serializers.CharField(max_length=LOCATION_MAX_LENGTH, required=False, allow_blank=True)
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH, required=False)
+    description = StrictCharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
+    location = StrictCharField(max_length=LOCATION_MAX_LENGTH, required=False, allow_blank=True)
     duration_minutes = serializers.IntegerField(
         min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES, required=False
     )
@@ -190,12 +177,12 @@ class LockSerializer(serializers.Serializer):
 
 
 class EventTaskCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH)
     status = serializers.ChoiceField(choices=EventTaskStatus.choices, required=False)
     assigned_to = id_field(required=False, allow_null=True)
 
 
 class EventTaskUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False)
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH, required=False)
     status = serializers.ChoiceField(choices=EventTaskStatus.choices, required=False)
     assigned_to = id_field(required=False, allow_null=True)

@@ -28,9 +28,10 @@ from events.models import (
     Slot,
     Vote,
 )
-from events.serializers import EventSerializer, plain, votes_by_user
+from events.serializers import EventSerializer, votes_by_user
 from rooms.models import Room
 from rooms.selectors import is_room_member
+from rooms.serializers import plain
 from users.models import User
 
 REMINDER_LEAD = timedelta(hours=1)
