@@ -19,7 +19,12 @@ from codenest.realtime import room_group, send_event_on_commit, user_group
 from events import selectors, signals
 from events.models import (
     DEFAULT_DURATION_MINUTES,
+    DESCRIPTION_MAX_LENGTH,
+    LOCATION_MAX_LENGTH,
+    MAX_DURATION_MINUTES,
     MAX_SLOTS_PER_EVENT,
+    MIN_DURATION_MINUTES,
+    TITLE_MAX_LENGTH,
     Answer,
     Event,
     EventStatus,
@@ -57,11 +62,24 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
+_MAX_LENGTHS = {"title": TITLE_MAX_LENGTH, "description": DESCRIPTION_MAX_LENGTH, "location": LOCATION_MAX_LENGTH}
+
+
 def _clean_text(value: str, field: str, *, required: bool = False) -> str:
+    """Trimmed and checked here too: chat commands and admin call services without a serializer."""
     value = (value or "").strip()
     if required and not value:
         raise ValidationError({field: ["This field may not be blank."]})
+    if len(value) > _MAX_LENGTHS[field]:
+        raise ValidationError({field: [f"At most {_MAX_LENGTHS[field]} characters."]})
     return value
+
+
+def _check_duration(minutes: int) -> None:
+    if not isinstance(minutes, int) or not MIN_DURATION_MINUTES <= minutes <= MAX_DURATION_MINUTES:
+        raise ValidationError(
+            {"duration_minutes": [f"Between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."]}
+        )
 
 
 def _normalize_start(starts_at: datetime, *, now: datetime) -> datetime:
@@ -142,6 +160,7 @@ def event_create(
             raise PermissionDenied("This room is archived.")
         if not is_room_member(room_id=room.pk, user=creator):
             raise PermissionDenied("Only members of this room may create its events.")
+    _check_duration(duration_minutes)
     now = timezone.now()
     starts = [_normalize_start(starts_at, now=now) for starts_at in slot_times]
     if len(starts) > MAX_SLOTS_PER_EVENT:
@@ -178,6 +197,8 @@ def event_update(*, event: Event, actor: User, data: dict) -> Event:
         for field in ("description", "location"):
             if field in changed:
                 changed[field] = _clean_text(changed[field], field)
+        if "duration_minutes" in changed:
+            _check_duration(changed["duration_minutes"])
         for field, value in changed.items():
             setattr(event, field, value)
         event.save(update_fields=[*changed, "updated_at"])

@@ -281,3 +281,40 @@ def test_room_moderator_of_another_room_has_no_power(creator, room):
     event = make_event(creator=creator, room=room)
     response = client_for(stranger_mod).patch(f"/api/v1/events/{event.pk}/", {"title": "x"}, format="json")
     assert response.status_code == 403
+
+
+def test_service_checks_what_callers_without_a_serializer_send(creator, room):
+    """`/event <title>` in chat (and admin) call event_create directly: the service guards itself."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from events import services
+
+    for bad in ({"title": "x" * 201}, {"title": " "}, {"title": "ok", "duration_minutes": 0},
+                {"title": "ok", "location": "l" * 201}):  # fmt: skip
+        with pytest.raises(ValidationError):
+            services.event_create(creator=creator, **bad)
+    with pytest.raises(PermissionDenied):
+        services.event_create(creator=UserFactory(), title="Not my room", room=room)
+    event = services.event_create(creator=creator, title="  /event from chat ", room=room)
+    assert (event.title, event.status, event.room_id, event.slots.count()) == ("/event from chat", "draft", room.pk, 0)
+
+
+def test_writes_are_rate_limited_per_user(event, settings):
+    settings.RATELIMIT_WRITE_SCOPES = {"event-slot.vote": "3/m"}
+    client = client_for(UserFactory())
+    slot = slot_ids(event)[0]
+    url = f"/api/v1/events/{event.pk}/slots/{slot}/vote/"
+    statuses = [client.put(url, {"answer": "yes"}, format="json").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.put(url, {"answer": "maybe"}, format="json")
+    assert response.status_code == 429 and int(response["Retry-After"]) >= 1
+    assert Vote.objects.get().answer == "yes"
+
+
+def test_event_endpoints_document_their_errors(anon_client):
+    schema = anon_client.get("/api/schema/?format=json").json()
+    vote = schema["paths"]["/api/v1/events/{event_pk}/slots/{id}/vote/"]["put"]["responses"]
+    assert {"400", "401", "403", "404", "429"} <= set(vote)
+    lock = schema["paths"]["/api/v1/events/{id}/lock/"]["post"]["responses"]
+    assert {"200", "400", "403", "404", "429"} <= set(lock)
+    assert "text/calendar" in schema["paths"]["/api/v1/events/{id}/ical/"]["get"]["responses"]["200"]["content"]
