@@ -17,6 +17,7 @@ versioned = [
     path("", include("events.urls")),
     path("", include("notifications.urls")),
     path("", include("gamification.urls")),
+    path("", include("uploads.urls")),
 ]
 
 urlpatterns = [
