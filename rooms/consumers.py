@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework import exceptions, serializers
 from rest_framework.exceptions import NotFound
 
+from api.exceptions import CodedPermissionDenied
 from api.ratelimit import check_rate_limit
 from codenest.realtime import room_group
 from rooms import commands, presence, selectors, services
@@ -246,14 +247,11 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
             await self._send_error(exc.code, exc.detail)
         except (ValidationError, serializers.ValidationError) as exc:
             await self._send_error("invalid", _error_detail(exc))
-        except PermissionDenied as exc:
-            await self._send_error("forbidden", _error_detail(exc))
-        except exceptions.PermissionDenied as exc:  # e.g. a message request's starter over the limit
-            detail = exc.detail if isinstance(exc.detail, dict) else {"detail": exc.detail}
-            frame = {"type": "error", "code": "forbidden", "detail": str(detail.get("detail", ""))}
-            if "code" in detail:
-                frame["reason"] = str(detail["code"])
+        except CodedPermissionDenied as exc:  # its code (request_pending, email_unverified) goes along
+            frame = {"type": "error", "code": "forbidden", "detail": str(exc.detail), "reason": exc.detail.code}
             await self.send_json(frame)
+        except (PermissionDenied, exceptions.PermissionDenied) as exc:  # services raise either kind
+            await self._send_error("forbidden", _error_detail(exc))
         except NotFound as exc:
             await self._send_error("not_found", _error_detail(exc))
 
@@ -387,3 +385,12 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def room_deleted(self, event):
         await self.close(code=CLOSE_NOT_FOUND)
+
+    # --- events of this room (events app; the payload is shared, `my_votes` is each viewer's own) ----
+
+    async def event_updated(self, event):
+        mine = event.get("my_votes", {}).get(str(self.user.pk), {})
+        await self.send_json({"type": "event.updated", "event": {**event["event"], "my_votes": mine}})
+
+    async def event_deleted(self, event):
+        await self.send_json({"type": "event.deleted", "id": event["id"]})

@@ -5,8 +5,8 @@ rooms.services.message_post), so a block or a changed policy takes effect at onc
 """
 
 from django.core.exceptions import PermissionDenied
-from rest_framework import exceptions
 
+from api.exceptions import CodedPermissionDenied
 from codenest.realtime import room_group, send_event_on_commit
 from rooms.models import Membership, Message, ParticipantStatus, Room, RoomKind
 from users import selectors as user_selectors
@@ -16,14 +16,12 @@ from users.models import DmPolicy, Follow, User
 REQUEST_MESSAGE_LIMIT = 3
 
 
-class RequestPending(exceptions.PermissionDenied):
+class RequestPending(CodedPermissionDenied):
     """403 {"detail", "code": "request_pending"}: the starter's messages wait for an acceptance."""
 
-    default_code = "request_pending"
-    message = f"Your message request has not been accepted yet: at most {REQUEST_MESSAGE_LIMIT} messages until then."
-
     def __init__(self):
-        super().__init__({"detail": self.message, "code": self.default_code})
+        detail = f"Your message request has not been accepted yet: at most {REQUEST_MESSAGE_LIMIT} messages until then."
+        super().__init__(detail, code="request_pending")
 
 
 def follows(*, follower_id: int, followee_id: int) -> bool:

@@ -10,6 +10,7 @@ from rooms.conversations import rules
 from rooms.models import Membership, ParticipantStatus, Role, Room, RoomKind
 from rooms.services import _announce_removal, _on_commit_send, message_post
 from users.models import User
+from users.services import require_verified_email
 
 # A group holds 3-10 people, its starter included.
 GROUP_MAX_PARTICIPANTS = 10
@@ -95,6 +96,7 @@ def conversation_start(
     With one other person the pair's existing direct conversation is returned instead of a new one.
     Blocks and each recipient's dm_policy are checked first; `content` becomes the first message.
     """
+    require_verified_email(starter)
     others = _checked_others(starter=starter, participants=participants)
     title = (title or "").strip()
     if len(title) > TITLE_MAX_LENGTH:
