@@ -164,10 +164,10 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=verdict)
             return
         self.room_id, self.group = room_id, room_group(room_id)
-        self.hidden = await database_sync_to_async(_is_hidden)(room_id, self.user.pk)
         # Subscribe before reading history so nothing falls between the two; duplicates are skipped.
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
+        self.hidden = await database_sync_to_async(_is_hidden)(room_id, self.user.pk)
         await self._replay_history()
         await self._announce_arrival()
         self.heartbeat = asyncio.create_task(self._keep_presence())
