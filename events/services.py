@@ -20,6 +20,7 @@ from events import selectors, signals
 from events.models import (
     DEFAULT_DURATION_MINUTES,
     DESCRIPTION_MAX_LENGTH,
+    EVENT_FIELDS,
     LOCATION_MAX_LENGTH,
     MAX_DURATION_MINUTES,
     MAX_SLOTS_PER_EVENT,
@@ -42,7 +43,6 @@ from users.models import User
 REMINDER_LEAD = timedelta(hours=1)
 # Far enough for any real plan; keeps date arithmetic (slot end, iCalendar) far from datetime's limits.
 MAX_SLOT_AHEAD = timedelta(days=5 * 366)
-EVENT_FIELDS = ("title", "description", "location", "duration_minutes")
 
 
 def _send_on_commit(signal, **kwargs) -> None:
