@@ -309,8 +309,9 @@ if STORAGE_URL:
     }
 LINK_PREVIEW_TIMEOUT = env.float("LINK_PREVIEW_TIMEOUT", default=5.0)
 LINK_PREVIEW_MAX_BYTES = env.int("LINK_PREVIEW_MAX_BYTES", default=1024 * 1024)
-# Tests only: let the preview fetcher reach loopback test servers. Production never sets it.
-LINK_PREVIEW_ALLOW_PRIVATE = env.bool("LINK_PREVIEW_ALLOW_PRIVATE", default=False)
+# Networks the preview fetcher may reach although they are not public. Tests list their local
+# servers here (settings fixture); deliberately not read from the environment: production has none.
+LINK_PREVIEW_ALLOWED_NETWORKS: list[str] = []
 
 # --- production safety -----------------------------------------------------------------------
 if not DEBUG:
