@@ -22,6 +22,7 @@ from uploads.previews import links_in, previews_for_text
 from uploads.services import uploads_for_attaching
 from users.models import User
 from users.selectors import users_mentioned_in
+from users.services import require_verified_email
 
 POST_EDITABLE_FIELDS = ("title", "content", "kind", "code_language", "url")
 
@@ -73,6 +74,7 @@ def post_create(
     room: int | None = None,
     images: list[int] | None = None,
 ) -> Post:
+    require_verified_email(author)
     room_obj = _check_room_for_posting(room_id=room, author=author) if room is not None else None
     pictures = uploads_for_attaching(owner=author, ids=images, field="images", images_only=True) if images else []
     now = timezone.now()
@@ -103,6 +105,7 @@ def post_create(
 
 @transaction.atomic
 def post_update(*, post: Post, editor: User, data: dict) -> Post:
+    require_verified_email(editor)
     if post.author_id != editor.pk:
         raise PermissionDenied("Only the author can edit a post.")
     merged_kind = data.get("kind", post.kind)
@@ -173,6 +176,7 @@ def _path_segment(comment_id: int) -> str:
 
 @transaction.atomic
 def comment_create(*, post: Post, author: User, content: str, parent: int | None = None) -> Comment:
+    require_verified_email(author)
     parent_obj = None
     if parent is not None:
         parent_obj = Comment.objects.filter(pk=parent, post=post).first()
@@ -203,6 +207,7 @@ def comment_create(*, post: Post, author: User, content: str, parent: int | None
 
 @transaction.atomic
 def comment_update(*, comment: Comment, editor: User, content: str) -> Comment:
+    require_verified_email(editor)
     if comment.author_id != editor.pk:
         raise PermissionDenied("Only the author can edit a comment.")
     if comment.is_deleted:
