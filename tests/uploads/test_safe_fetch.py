@@ -114,3 +114,22 @@ def test_every_resolved_address_must_be_public(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
     with pytest.raises(FetchRefused, match=r"10\.0\.0\.5"):
         resolve_checked("mixed.example", 80)
+
+
+def test_production_settings_never_relax_the_guard():
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(settings.LINK_PREVIEW_ALLOWED_NETWORKS)"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "codenest.settings",
+        "CODENEST_TESTING": "0",
+        "DEBUG": "0",
+        "CODENEST_TEST_PREVIEW_NETWORKS": "0.0.0.0/0",
+    }
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
