@@ -144,6 +144,8 @@ def chat_send(
     if kind == MessageKind.TEXT and content.startswith("//"):
         content = content[1:]  # escaped: the literal text "/..."
     elif kind == MessageKind.TEXT and (parsed := parse_command(content)) is not None:
+        if fields.get("attachments"):  # refused rather than silently dropped
+            raise ValidationError({"attachments": ["A slash command takes no attachments."]})
         name, args = parsed
         return command_run(room=room, user=author, name=name, args=args, client_id=client_id)
     return services.message_post(room=room, author=author, content=content, kind=kind, client_id=client_id, **fields)
