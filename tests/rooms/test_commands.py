@@ -243,3 +243,16 @@ def test_a_command_takes_no_attachments(make_client, chat, settings, tmp_path):
     assert response.status_code == 400
     assert response.json() == {"attachments": ["A slash command takes no attachments."]}
     assert not Message.objects.exists()
+
+
+async def test_commands_need_a_verified_email_when_it_is_mandatory(chat, settings):
+    settings.EMAIL_VERIFICATION = "mandatory"
+    room, _, _ = chat
+    pending = await call(UserFactory, email_verified=False)
+    await call(MembershipFactory, room=room, user=pending)
+    socket = await room_socket(room.pk, pending)
+    await send(socket, "/me waves")
+    frame = await socket.receive_json_from()
+    assert (frame["type"], frame["code"]) == ("error", "forbidden") and "Verify your e-mail" in frame["detail"]
+    assert not await call(Message.objects.exists)
+    await socket.disconnect()
