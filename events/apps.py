@@ -5,4 +5,6 @@ class EventsConfig(AppConfig):
     name = "events"
 
     def ready(self):
-        from events import receivers  # noqa: F401  connects the handlers of other apps' signals
+        # commands: rooms may not import events, so events adds its /event command to rooms' registry;
+        # receivers: connects the handlers of other apps' signals.
+        from events import commands, receivers  # noqa: F401
