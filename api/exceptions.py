@@ -17,11 +17,14 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class RateLimited(exceptions.Throttled):
+    """429 "Too many requests. Try again in N seconds." (Throttled appends the wait sentence itself)."""
+
     default_detail = "Too many requests."
+    extra_detail_singular = "Try again in {wait} second."
+    extra_detail_plural = "Try again in {wait} seconds."
 
     def __init__(self, wait: float | None = None, detail: str | None = None):
-        wait = max(int(wait or 1), 1)
-        super().__init__(wait=wait, detail=detail or f"Too many requests. Try again in {wait} seconds.")
+        super().__init__(wait=max(int(wait or 1), 1), detail=detail)
 
 
 class Conflict(exceptions.APIException):

@@ -1,13 +1,15 @@
-"""`/ws/notifications/?token=`: a user's notifications and unread count, pushed as they happen."""
+"""`/ws/notifications/?token=`: a user's notifications and unread count, pushed as they happen.
+
+Frames and close codes: docs/websockets.md.
+"""
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from codenest.realtime import user_group
+from codenest.sockets import CLOSE_UNAUTHENTICATED, unauthenticated_reason
 from notifications import selectors
-
-CLOSE_UNAUTHENTICATED = 4401
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -18,7 +20,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=CLOSE_UNAUTHENTICATED, reason=unauthenticated_reason(self.scope))
             return
         # Join before counting, so nothing created in between is missed.
         self.group_name = user_group(user.pk)

@@ -104,3 +104,5 @@ def test_bad_token_is_closed_with_4401(two_servers):
     with inbox(server_b, "not-a-token") as socket, pytest.raises(ConnectionClosed) as closed:
         socket.recv(timeout=10)
     assert closed.value.rcvd.code == 4401
+    # daphne forwards the reason too (codenest.sockets.forward_close_reasons_in_daphne).
+    assert closed.value.rcvd.reason.startswith("Authentication failed: ")
