@@ -32,8 +32,10 @@ def secret_key_problem() -> str | None:
     key = settings.SECRET_KEY
     if PLACEHOLDER_MARK in key.lower():
         return f"SECRET_KEY is still a placeholder (it contains {PLACEHOLDER_MARK!r}). {GENERATE_HINT}"
-    if key.startswith(SECRET_KEY_INSECURE_PREFIX) or len(key) < SECRET_KEY_MIN_LENGTH or (
-        len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    if (
+        key.startswith(SECRET_KEY_INSECURE_PREFIX)
+        or len(key) < SECRET_KEY_MIN_LENGTH
+        or (len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS)
     ):
         return (
             f"SECRET_KEY is too weak for production: at least {SECRET_KEY_MIN_LENGTH} characters, "
