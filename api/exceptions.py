@@ -1,4 +1,4 @@
-"""One exception handler so every error has the shape of API.md and bad input never answers 500.
+"""One exception handler: every error has the documented shape (README, "API documentation"), never a 500.
 
 - Django's ValidationError / PermissionDenied / Http404 raised by services become 400 / 403 / 404.
 - 429 carries `retry_after` in the body besides the `Retry-After` header.

@@ -203,7 +203,13 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "CodeNest API",
-    "DESCRIPTION": "Rooms, chat, posts, projects, notifications and gamification for developers.",
+    # The WebSocket reference (docs/websockets.md) is appended by api/schema_docs.py.
+    "DESCRIPTION": (
+        "Rooms, chat, posts, projects, notifications and gamification for developers. "
+        "REST under `/api/v1/` with `Authorization: Bearer <access JWT>` from `POST /api/v1/auth/login/`; "
+        'errors are JSON (`{"detail": ...}`, or `{"field": [...]}` for invalid input). Live data comes over '
+        "WebSockets, documented below and in the repository's docs/websockets.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
@@ -212,6 +218,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Summaries instead of raw operation ids, tags in reading order, aliases marked (api/schema_docs.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema_docs.summaries_tags_and_aliases",
+    ],
     # Several apps name a field "role", "kind" or "status" with different choices: name each set.
     "ENUM_NAME_OVERRIDES": {
         "RoomRoleEnum": "rooms.models.Role",
