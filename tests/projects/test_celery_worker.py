@@ -8,17 +8,21 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 
 from codenest import celery_app
 from projects.models import Commit, Project, Task
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
-from tests.live import BASE_DIR, redis_url_or_skip, server_env, stop
+from tests.live import BASE_DIR, delete_redis_keys, redis_url_or_skip, server_env, stop
 from tests.projects.github_server import FakeRepo, fake_github, make_commit
 
 # This app's own Redis database, so no other helper's worker takes our tasks (and we not theirs).
 PROJECTS_REDIS_DB = 4
+# The worker's cache and channel-layer keys, removed after the test with the broker's own.
+WORKER_KEY_PREFIX = f"cn-test-worker-{uuid.uuid4().hex[:8]}"
+BROKER_KEYS = ("_kombu.*", "unacked*", "celery")
 
 
 def projects_redis_url() -> str:
@@ -53,9 +57,13 @@ def broker():
     conf.task_always_eager, conf.broker_url = False, url
     drop_broker_connections()
     celery_app.control.purge()  # leftovers of an interrupted run would only confuse the worker
-    yield url
-    conf.task_always_eager, conf.broker_url = saved
-    drop_broker_connections()
+    try:
+        yield url
+    finally:
+        celery_app.control.purge()
+        conf.task_always_eager, conf.broker_url = saved
+        drop_broker_connections()
+        delete_redis_keys(url, f"{WORKER_KEY_PREFIX}*", *BROKER_KEYS)
 
 
 @pytest.mark.e2e
@@ -84,6 +92,8 @@ def test_worker_syncs_commits_after_post(broker, tmp_path, make_client):
             REDIS_URL=broker,
             CELERY_BROKER_URL=broker,
             CELERY_TASK_ALWAYS_EAGER="0",
+            CACHE_KEY_PREFIX=WORKER_KEY_PREFIX,
+            CHANNEL_LAYER_PREFIX=WORKER_KEY_PREFIX,
             GITHUB_API_URL=github.url,
             GITHUB_SYNC_COMMITS="10",
         )
