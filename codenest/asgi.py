@@ -14,6 +14,7 @@ require_secret_key()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from codenest.media import UploadSizeLimitMiddleware  # noqa: E402
 from codenest.routing import websocket_urlpatterns  # noqa: E402
 from codenest.sockets import UnknownSocketConsumer, forward_close_reasons_in_daphne  # noqa: E402
 from codenest.ws_auth import JWTAuthMiddleware  # noqa: E402
@@ -26,7 +27,11 @@ unknown_socket = re_path(r"", UnknownSocketConsumer.as_asgi())
 # foreign page cannot ride on a user's session; non-browser clients send no Origin at all.
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Oversized uploads are refused by their declared length before Django reads the body.
+        "http": UploadSizeLimitMiddleware(
+            django_asgi_app,
+            {r"^/api/v[0-9]+/uploads/$": "UPLOAD_MAX_BYTES", r"^/api/v[0-9]+/users/me/avatar/$": "AVATAR_MAX_BYTES"},
+        ),
         "websocket": JWTAuthMiddleware(URLRouter([*websocket_urlpatterns, unknown_socket])),
     }
 )

@@ -85,6 +85,9 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     is_deleted = models.BooleanField(default=False)
+    # Files (uploads app) and link previews; readers of the room read them (uploads.access).
+    attachments = models.ManyToManyField("uploads.Upload", blank=True, related_name="messages")
+    previews = models.ManyToManyField("uploads.LinkPreview", blank=True, related_name="messages")
 
     class Meta:
         ordering = ["-id"]
