@@ -9,3 +9,5 @@ class RoomsConfig(AppConfig):
         from uploads.access import register_usage
 
         register_usage(uploads_readable_through_rooms)
+
+        from rooms import commands  # noqa: F401  registers rooms' own slash commands

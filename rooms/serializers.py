@@ -149,6 +149,9 @@ class MessageSerializer(serializers.ModelSerializer):
     attachment = serializers.SerializerMethodField()
     reactions = serializers.SerializerMethodField()
     content = serializers.SerializerMethodField()
+    data = serializers.DictField(
+        read_only=True, allow_null=True, help_text='Facts of a system message, e.g. {"task": {"project", "number"}}.'
+    )
     attachments = serializers.SerializerMethodField()
     previews = serializers.SerializerMethodField()
 
@@ -156,7 +159,7 @@ class MessageSerializer(serializers.ModelSerializer):
         model = Message
         fields = [
             "id", "room", "author", "kind", "content", "code_language", "attachment", "parent", "reactions",
-            "client_id", "created_at", "edited_at", "is_deleted", "attachments", "previews",
+            "data", "client_id", "created_at", "edited_at", "is_deleted", "attachments", "previews",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -114,3 +114,18 @@ def test_media_pipeline_imports_no_app():
     path = ROOT / "codenest" / "media.py"
     offenders = {module for module in imported_modules(path) if top_level(module) in [*ALL_APPS, "uploads"]}
     assert not offenders, sorted(offenders)
+
+
+# rooms sits below the apps that use its chat (projects, events, hackathons): they add their slash
+# commands to rooms.commands from their AppConfig.ready(), so rooms never imports them.
+APPS_ABOVE_ROOMS = ["posts", "projects", "events", "hackathons"]
+
+
+def test_rooms_imports_no_app_built_on_it():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("rooms")
+        for module in imported_modules(path)
+        if top_level(module) in APPS_ABOVE_ROOMS
+    }
+    assert not offenders, sorted(offenders)
