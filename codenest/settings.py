@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "rooms",
     "posts",
     "projects",
+    "events",
     "notifications",
     "gamification",
     "uploads",
@@ -158,6 +159,8 @@ CELERY_BEAT_SCHEDULE = {
     "digest-weekly": {"task": "notifications.tasks.send_digests", "schedule": 3600.0 * 24 * 7, "args": ("weekly",)},
     "streaks-expire-hourly": {"task": "gamification.tasks.expire_streaks", "schedule": 3600.0},
     "uploads-unused-cleanup-hourly": {"task": "uploads.tasks.delete_unused_uploads", "schedule": 3600.0},
+    # Every 5 minutes: yes-voters hear of a locked event 55-60 minutes before it starts.
+    "event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": 300.0},
 }
 
 # --- auth ------------------------------------------------------------------------------------
@@ -239,6 +242,8 @@ SPECTACULAR_SETTINGS = {
         "SyncStatusEnum": "projects.models.SyncStatus",
         "ReportStatusEnum": "posts.models.ReportStatus",
         "NotificationVerbEnum": "notifications.models.Verb",
+        "EventStatusEnum": "events.models.EventStatus",
+        "EventTaskStatusEnum": "events.models.EventTaskStatus",
     },
 }
 

@@ -357,3 +357,12 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def room_deleted(self, event):
         await self.close(code=CLOSE_NOT_FOUND, reason="This room was deleted.")
+
+    # --- events of this room (events app; the payload is shared, `my_votes` is each viewer's own) ----
+
+    async def event_updated(self, event):
+        mine = event.get("my_votes", {}).get(str(self.user.pk), {})
+        await self.send_json({"type": "event.updated", "event": {**event["event"], "my_votes": mine}})
+
+    async def event_deleted(self, event):
+        await self.send_json({"type": "event.deleted", "id": event["id"]})
