@@ -216,13 +216,28 @@ def run_until(command: list[str], env: dict, needle: str, timeout: float = 90) -
             time.sleep(0.2)
         if proc.poll() is not None:
             return proc.returncode, output()
-        os.killpg(proc.pid, signal.SIGTERM)  # make and the celery process it started
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
         return None, output()
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop_group(proc: subprocess.Popen, grace: float = 20) -> None:
+    """Stop the process and everything it started (make → celery → pool children): TERM, then KILL
+    whatever is left after `grace` seconds, so no worker outlives the test."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and (proc.poll() is None or group_alive(proc.pid)):
+        time.sleep(0.2)
+    if group_alive(proc.pid):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 WORKER = [sys.executable, "-m", "celery", "-A", "codenest", "worker", "--pool=solo", "--without-gossip",
