@@ -34,6 +34,8 @@ class Conflict(exceptions.APIException):
 
 
 def _translate(exc):
+    if isinstance(exc, exceptions.Throttled) and not isinstance(exc, RateLimited):
+        return RateLimited(wait=exc.wait)  # DRF throttles (api/throttling.py) say it the same way
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, DjangoPermissionDenied):

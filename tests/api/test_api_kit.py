@@ -59,6 +59,18 @@ def test_huge_search_is_a_400_not_a_database_error(make_client, url):
     assert client.get(url, {"search": "x" * 200}).status_code == 200
 
 
+def test_write_throttle_message_reads_the_same(make_client, settings):
+    settings.RATELIMIT_WRITES = "1/m"
+    client = make_client(UserFactory())
+    client.post("/api/v1/rooms/", {"name": "One", "description": "", "is_public": True, "tags": []})
+    response = client.post("/api/v1/rooms/", {"name": "Two", "description": "", "is_public": True, "tags": []})
+    assert response.status_code == 429
+    wait = response.json()["retry_after"]
+    unit = "second" if wait == 1 else "seconds"
+    assert response.json()["detail"] == f"Too many requests. Try again in {wait} {unit}."
+    assert response["Retry-After"] == str(wait)
+
+
 def test_rate_limit_message_says_it_once(anon_client, settings):
     settings.RATELIMIT_AUTH = "1/m"
     anon_client.post("/api/v1/auth/login/", {"email": "a@example.com", "password": "x"})
