@@ -268,3 +268,17 @@ def notify_badge_awarded(sender, user, badge, user_badge=None, **kwargs):
         target_id=badge.pk,
         data={"badge": badge.code},
     )
+
+
+# --- accounts (issue 10) ---------------------------------------------------------------------
+
+
+@receiver(user_signals.user_erased, dispatch_uid="notifications.user_erased")
+@never_breaks_the_action
+def forget_erased_user(sender, user_id, **kwargs):
+    """An erased account's inbox, preferences and digest history are personal data: gone."""
+    from notifications.models import DigestLog, Notification, NotificationPreference
+
+    Notification.objects.filter(recipient_id=user_id).delete()
+    NotificationPreference.objects.filter(user_id=user_id).delete()
+    DigestLog.objects.filter(user_id=user_id).delete()

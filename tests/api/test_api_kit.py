@@ -82,7 +82,7 @@ def test_rate_limit_message_says_it_once(anon_client, settings):
 
 
 def test_method_not_allowed_405(auth_client):
-    response = auth_client.delete("/api/v1/users/me/")
+    response = auth_client.put("/api/v1/users/me/", {})  # GET, PATCH and DELETE only
     assert response.status_code == 405
     assert "detail" in response.json()
 
