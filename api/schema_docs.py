@@ -21,7 +21,7 @@ from django.conf import settings
 WEBSOCKET_DOCS = Path(settings.BASE_DIR) / "docs" / "websockets.md"
 
 VERBS = {"get": "Get", "put": "Replace", "patch": "Update", "delete": "Delete", "post": "Create"}
-UNDO = {"delete": "Un"}  # DELETE users/{id}/follow/ → "Unfollow user"
+UNDONE_ACTIONS = {"follow", "block", "link"}  # DELETE users/{id}/follow/ → "Unfollow user"
 
 TAG_ORDER = [
     ("auth", "Registration, log-in (JWT access + refresh tokens), log-out, passwords."),
@@ -46,6 +46,23 @@ SUMMARIES = {
     "auth_logout_create": "Log out",
     "auth_refresh_create": "Refresh tokens",
     "auth_password_change_create": "Change password",
+    "auth_password_reset_create": "Request a password reset e-mail",
+    "auth_password_reset_confirm_create": "Set a new password from a reset link",
+    "auth_email_verify_create": "Verify e-mail address",
+    "auth_email_resend_create": "Resend the verification e-mail",
+    "auth_github_retrieve": "Start GitHub log-in (authorize URL)",
+    "auth_github_create": "Log in with GitHub",
+    "auth_github_link_destroy": "Unlink GitHub account",
+    "auth_token_create": "Log in (alias)",
+    "auth_token_refresh_create": "Refresh tokens (alias)",
+    "auth_token_verify_create": "Verify a token",
+    "users_me_destroy": "Delete my account",
+    "users_me_export_retrieve": "Export my data",
+    "people_retrieve": "Search the people directory",
+    "people_list": "Search the people directory",
+    "events_ical_retrieve": "Get event as iCalendar",
+    "events_slots_vote_update": "Vote on slot",
+    "events_slots_vote_destroy": "Withdraw slot vote",
     "users_me_retrieve": "Get my profile",
     "users_me_partial_update": "Update my profile",
     "users_me_skills_update": "Replace my skills",
@@ -63,6 +80,7 @@ SUMMARIES = {
     "rooms_messages_reactions_create": "Add reaction to message",
     "rooms_messages_reactions_destroy": "Remove reaction from message",
     "rooms_messages_report_create": "Report message",
+    "rooms_messages_task_create": "Turn a message into a task",
     "projects_members_create": "Add project member",
     "projects_members_partial_update": "Change a project member's role",
     "projects_members_destroy": "Remove project member",
@@ -128,6 +146,7 @@ def summary_for(method: str, path: str, operation_id: str) -> str:
         return f"{VERBS[method]} {noun}"
     after_object = len(tokens) > 1 and PARAM.match(tokens[-2])
     parent = _singular(_words(literals[-2])) if len(literals) > 1 else ""
+    parent = "my" if parent == "me" else parent  # users/me/avatar/ → "my avatar"
     name = _words(last)
     if not after_object and len(literals) == 1:  # a top-level collection: rooms/, posts/
         if method == "get":
@@ -138,9 +157,10 @@ def summary_for(method: str, path: str, operation_id: str) -> str:
     if _is_collection(last) or method in {"put", "patch"}:  # members, invites of an object; PUT slots/{id}/vote/
         noun = name if method == "put" else _singular(name)
         return f"{VERBS[method]} {parent} {noun}".replace("  ", " ")
+    if method == "delete":
+        return f"Un{name} {parent}".strip() if last in UNDONE_ACTIONS else f"Remove {parent} {name}".strip()
     # An action on an object (join, follow, sync) or on a collection (read-all, mark-shown).
-    verb = UNDO.get(method, "") + name
-    return f"{verb[0].upper()}{verb[1:]} {parent}".strip()
+    return f"{name[0].upper()}{name[1:]} {parent}".strip()
 
 
 def _tag_order(used: set[str]) -> list[dict]:

@@ -84,6 +84,8 @@ def test_description_links_the_websocket_docs(schema):
         ("delete", "/api/v1/hackathons/{id}/judges/", "x", "Delete hackathon judge"),
         ("get", "/api/v1/hackathons/{id}/teams/{team_id}/", "x", "Get hackathon team"),
         ("delete", "/api/v1/users/{id}/follow/", "x", "Unfollow user"),
+        ("delete", "/api/v1/users/me/avatar/", "x", "Remove my avatar"),
+        ("get", "/api/v1/users/me/export/", "x", "Get my export"),
     ],
 )
 def test_summaries_for_endpoints_added_later(method, path, operation_id, expected):
