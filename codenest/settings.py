@@ -120,7 +120,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_LAYER_PREFIX", default="codenest")},
+            "CONFIG": {
+                # redis-py 8 gives every read a 5 s socket timeout by default, the same 5 s for which
+                # channels_redis's receive blocks in BZPOPMIN (RedisChannelLayer.brpop_timeout): an idle
+                # socket's read timed out first (TimeoutError → the consumer died, close 1011). Reads may
+                # take longer than the blocking pop; a dead Redis is still noticed within 15 s.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": env("CHANNEL_LAYER_PREFIX", default="codenest"),
+            },
         }
     }
 else:
@@ -185,7 +192,7 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "api.metadata.DescriptionOnlyMetadata",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.SafeJSONParser"],  # JSON nested too deep → 400
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
