@@ -16,6 +16,7 @@ versioned = [
     path("", include("projects.urls")),
     path("", include("notifications.urls")),
     path("", include("gamification.urls")),
+    path("", include("uploads.urls")),
 ]
 
 urlpatterns = [
