@@ -33,6 +33,10 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+class CodedPermissionDenied(exceptions.PermissionDenied):
+    """A 403 whose body names a machine-readable `code` besides `detail`: {"detail", "code"}."""
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
@@ -67,6 +71,8 @@ def exception_handler(exc, context):
         wait = int(exc.wait or 1)
         response.data = {"detail": str(exc.detail), "retry_after": wait}
         response["Retry-After"] = str(wait)
+    if isinstance(exc, CodedPermissionDenied):
+        response.data = {"detail": str(exc.detail), "code": exc.detail.code}
     return response
 
 

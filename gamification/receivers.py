@@ -118,3 +118,16 @@ def on_task_status_changed(sender, task, new_status, actor=None, **kwargs):
 def on_commit_linked(sender, task, user=None, **kwargs):
     if user is not None:
         award_earned_badges(user=user, codes=["open_source_hero"])
+
+
+# --- accounts (issue 10) ---------------------------------------------------------------------
+
+
+@receiver(users_signals.user_erased, dispatch_uid="gamification.user_erased")
+@_never_raises
+def forget_erased_user(sender, user_id, **kwargs):
+    """Badges and activity days of an erased account are personal data: gone (karma was zeroed)."""
+    from gamification.models import ActivityDay, UserBadge
+
+    UserBadge.objects.filter(user_id=user_id).delete()
+    ActivityDay.objects.filter(user_id=user_id).delete()

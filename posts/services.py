@@ -19,9 +19,11 @@ from posts.selectors import SEARCH_CONFIG, users_who_can_see
 from rooms.models import Message, Room
 from rooms.selectors import is_room_member
 from rooms.services import message_delete_by_staff
+from uploads.previews import links_in, previews_for_text
 from uploads.services import uploads_for_attaching
 from users.models import User
 from users.selectors import users_mentioned_in
+from users.services import require_verified_email
 
 POST_EDITABLE_FIELDS = ("title", "content", "kind", "code_language", "url")
 
@@ -73,6 +75,7 @@ def post_create(
     room: int | None = None,
     images: list[int] | None = None,
 ) -> Post:
+    require_verified_email(author)
     room_obj = _check_room_for_posting(room_id=room, author=author) if room is not None else None
     pictures = uploads_for_attaching(owner=author, ids=images, field="images", images_only=True) if images else []
     now = timezone.now()
@@ -92,6 +95,7 @@ def post_create(
         post.tags.set(_tags_named(tags))
     if pictures:
         post.images.set(pictures)
+    _fetch_previews_after_commit(post)
     post_refresh_search_vector(posts=Post.objects.filter(pk=post.pk))
     mentioned = users_who_can_see(
         users=users_mentioned_in(f"{title}\n{content}", exclude_id=author.pk), room_id=post.room_id
@@ -102,6 +106,7 @@ def post_create(
 
 @transaction.atomic
 def post_update(*, post: Post, editor: User, data: dict) -> Post:
+    require_verified_email(editor)
     if post.author_id != editor.pk:
         raise PermissionDenied("Only the author can edit a post.")
     merged_kind = data.get("kind", post.kind)
@@ -119,7 +124,34 @@ def post_update(*, post: Post, editor: User, data: dict) -> Post:
         post.tags.set(_tags_named(data["tags"]))
     if {"title", "content"} & set(changed):
         post_refresh_search_vector(posts=Post.objects.filter(pk=post.pk))
+    if {"url", "content"} & set(changed):
+        _fetch_previews_after_commit(post, edited=True)
     return post
+
+
+def _post_links_text(post: Post) -> str:
+    return f"{post.url}\n{post.content}" if post.url else post.content
+
+
+def _fetch_previews_after_commit(post: Post, *, edited: bool = False) -> None:
+    if links_in(_post_links_text(post)) or edited:
+        from posts.tasks import fetch_post_previews  # tasks import this module
+
+        transaction.on_commit(lambda: fetch_post_previews.delay(post.pk))
+
+
+def post_attach_previews(*, post_id: int) -> Post | None:
+    """Previews of the first 3 links of a post (its url first), fetched outside any transaction."""
+    post = Post.objects.filter(pk=post_id).only("id", "url", "content").first()
+    if post is None:
+        return None
+    text = _post_links_text(post)
+    previews = previews_for_text(text)
+    with transaction.atomic():
+        current = Post.objects.select_for_update().filter(pk=post_id).only("id", "url", "content").first()
+        if current is not None and _post_links_text(current) == text:
+            current.previews.set(previews)
+    return current
 
 
 @transaction.atomic
@@ -145,6 +177,7 @@ def _path_segment(comment_id: int) -> str:
 
 @transaction.atomic
 def comment_create(*, post: Post, author: User, content: str, parent: int | None = None) -> Comment:
+    require_verified_email(author)
     parent_obj = None
     if parent is not None:
         parent_obj = Comment.objects.filter(pk=parent, post=post).first()
@@ -173,6 +206,7 @@ def comment_create(*, post: Post, author: User, content: str, parent: int | None
 
 @transaction.atomic
 def comment_update(*, comment: Comment, editor: User, content: str) -> Comment:
+    require_verified_email(editor)
     if comment.author_id != editor.pk:
         raise PermissionDenied("Only the author can edit a comment.")
     if comment.is_deleted:

@@ -43,16 +43,10 @@ from projects.models import (
     TaskStatus,
     Visibility,
 )
-from users.models import Proficiency, User, UserSkill
+from users.models import User, UserSkill
+from users.selectors import MAX_WEIGHT, PROFICIENCY_WEIGHT, with_skill_match
 
 MAX_ID = 2**63 - 1
-PROFICIENCY_WEIGHT = {
-    Proficiency.BEGINNER: 1,
-    Proficiency.INTERMEDIATE: 2,
-    Proficiency.ADVANCED: 3,
-    Proficiency.EXPERT: 4,
-}
-MAX_WEIGHT = max(PROFICIENCY_WEIGHT.values())
 
 
 def _is_authenticated(user) -> bool:
@@ -232,24 +226,10 @@ def _score(raw, required_count) -> Case:
 def project_candidates(*, project: Project) -> QuerySet[User]:
     """Users looking to collaborate who are not members yet, best match first (formula: module docstring)."""
     required_ids = list(project.required_skills.values_list("id", flat=True))
-    weight = Case(
-        *[
-            When(user_skills__skill_id__in=required_ids, user_skills__proficiency=proficiency, then=Value(points))
-            for proficiency, points in PROFICIENCY_WEIGHT.items()
-        ],
-        default=Value(0),
-        output_field=IntegerField(),
+    users = User.objects.filter(looking_to_collaborate=True, is_active=True).exclude(
+        pk__in=ProjectMember.objects.filter(project=project).values("user_id")
     )
-    users = (
-        User.objects.filter(looking_to_collaborate=True, is_active=True)
-        .exclude(pk__in=ProjectMember.objects.filter(project=project).values("user_id"))
-        .annotate(raw_score=Coalesce(Sum(weight), 0))
-    )
-    if required_ids:
-        score = Cast(F("raw_score"), FloatField()) / float(MAX_WEIGHT * len(required_ids))
-    else:
-        score = Value(0.0, output_field=FloatField())
-    users = users.annotate(match_score=score)
+    users = with_skill_match(users, skill_ids=required_ids)  # the scoring shared with people/
     skills = Prefetch("user_skills", queryset=UserSkill.objects.select_related("skill").order_by("skill__name"))
     return users.prefetch_related(skills).order_by("-match_score", "-id")
 

@@ -46,7 +46,7 @@ from rooms.models import Message, MessageKind, Room
 from rooms.selectors import message_get, room_get_for_member, room_list_visible_to
 from rooms.services import system_message_post
 from users.models import Skill, User
-from users.services import normalize_skill_name
+from users.services import normalize_skill_name, require_verified_email
 
 # "closes #12", "Fixes #3", "resolved #7": GitHub's own closing keywords.
 CLOSING_RE = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d{1,9})\b", re.IGNORECASE)
@@ -116,6 +116,7 @@ def project_create(
     looking_for_members: bool = False,
     github_token: str = "",
 ) -> Project:
+    require_verified_email(owner)
     _check_repo_url(repo_url)
     project = Project.objects.create(
         name=name,
@@ -137,6 +138,7 @@ def project_create(
 
 @transaction.atomic
 def project_update(*, project: Project, actor: User, data: dict) -> Project:
+    require_verified_email(actor)
     _require_role(project=project, actor=actor, role=ProjectRole.MAINTAINER, action="edit the project")
     changed = [name for name in PROJECT_FIELDS if name in data]
     for name in changed:
@@ -287,6 +289,7 @@ def task_create(
     position: int = 0,
     source_message: Message | None = None,
 ) -> Task:
+    require_verified_email(actor)
     _require_role(project=project, actor=actor, role=ProjectRole.DEVELOPER, action="create tasks")
     assignee = _assignee_for(project=project, assignee_id=assignee_id)
     task = Task.objects.create(

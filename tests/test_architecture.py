@@ -129,3 +129,39 @@ def test_rooms_imports_no_app_built_on_it():
         if top_level(module) in APPS_ABOVE_ROOMS
     }
     assert not offenders, sorted(offenders)
+
+
+# --- events (wave 2): above users, rooms and projects; below the listeners ----------------------
+
+EVENTS_MAY_IMPORT = {"users", "rooms", "projects", "events"}
+
+
+def test_events_imports_only_the_apps_below_it():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("events")
+        for module in imported_modules(path)
+        if top_level(module) in {*ALL_APPS, "posts", "hackathons", "uploads"} - EVENTS_MAY_IMPORT
+    }
+    assert not offenders, f"events may import only {sorted(EVENTS_MAY_IMPORT)}: {sorted(offenders)}"
+
+
+def test_events_never_imports_listeners():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("events")
+        for module in imported_modules(path)
+        if top_level(module) in LISTENER_APPS
+    }
+    assert not offenders, f"events announces with events.signals: {sorted(offenders)}"
+
+
+@pytest.mark.parametrize("app", ["users", "posts", "projects"])
+def test_apps_below_events_never_import_it(app):
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files(app)
+        for module in imported_modules(path)
+        if top_level(module) == "events"
+    }
+    assert not offenders, sorted(offenders)
