@@ -13,7 +13,7 @@ from rooms.services import message_post
 from tests.conftest import access_token_for
 from tests.factories import UserFactory
 from tests.rooms.test_consumer import (  # noqa: F401 - fixture
-    closed_with,
+    close_of,
     frames_until,
     fresh_layer_and_connections,
     open_socket,
@@ -130,7 +130,7 @@ async def test_decline_closes_the_recipients_socket_and_tells_the_starter_nothin
     starter = await open_socket(room.id, ann)
     recipient = await open_socket(room.id, ben)
     await database_sync_to_async(conversation_services.conversation_decline)(room=room, user=ben)
-    assert await closed_with(recipient) == 4404
+    assert (await close_of(recipient))[0] == 4404
     assert await starter.receive_nothing(timeout=0.5)
     await starter.disconnect()
 
