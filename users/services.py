@@ -1,5 +1,6 @@
 """Every write of the users app. Keyword-only, one transaction, signals after commit."""
 
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -18,6 +19,8 @@ from api.exceptions import CodedPermissionDenied
 from users import emails, github, selectors, signals
 from users.avatars import delete_avatar_file
 from users.models import Block, Follow, Skill, User, UserSkill
+
+logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = (
     "name", "avatar", "bio", "github_url", "linkedin_url", "looking_to_collaborate", "hire_me", "portfolio_url",
@@ -344,7 +347,14 @@ def user_erase(
         user.erased_at = timezone.now()
         user.save()
         transaction.on_commit(lambda: delete_avatar_file(avatar))
-        transaction.on_commit(lambda: signals.user_erased.send(sender=User, user_id=user_id))
+        transaction.on_commit(lambda: _announce_erased(user_id))
+
+
+def _announce_erased(user_id: int) -> None:
+    """Every app cleans up, even when one of them fails: the account is already erased (committed)."""
+    for receiver, result in signals.user_erased.send_robust(sender=User, user_id=user_id):
+        if isinstance(result, Exception):
+            logger.error("user_erased receiver %r failed for user %s", receiver, user_id, exc_info=result)
 
 
 ERASED_VALUES = {
