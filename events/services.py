@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from codenest.realtime import room_group, send_event_on_commit, user_group
+from codenest.realtime import room_group, send_event_on_commit, send_signal_on_commit, user_group
 from events import selectors, signals
 from events.models import (
     DEFAULT_DURATION_MINUTES,
@@ -46,7 +46,7 @@ MAX_SLOT_AHEAD = timedelta(days=5 * 366)
 
 
 def _send_on_commit(signal, **kwargs) -> None:
-    transaction.on_commit(lambda: signal.send(sender=Event, **kwargs))
+    send_signal_on_commit(signal, sender=Event, **kwargs)
 
 
 def _lock_row(event: Event) -> Event:

@@ -121,7 +121,6 @@ def uploads_delete_unused(*, older_than: timedelta = UNUSED_GRACE, batch: int = 
             return deleted
         with transaction.atomic():
             # Re-checked under lock: a message may have taken one of them since.
-            # of=self: unused() joins the usages (LEFT OUTER JOIN), which PostgreSQL cannot lock.
             for upload in unused(Upload.objects.select_for_update(of=("self",)).filter(pk__in=ids)):
                 _delete(upload)
                 deleted += 1
