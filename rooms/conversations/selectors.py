@@ -1,11 +1,11 @@
 """Reads of conversations: the participant's list (a fixed number of queries), one conversation,
 and what notifications need to know about participants."""
 
-from django.db.models import BooleanField, CharField, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import BooleanField, CharField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound
 
-from rooms.models import Membership, Message, ParticipantStatus, ReadMarker, Room
+from rooms.models import Membership, Message, ParticipantStatus, Room
 from rooms.selectors import MESSAGE_FILES, _unread_count, attach_reactions
 
 VISIBLE_STATUSES = (ParticipantStatus.ACTIVE, ParticipantStatus.REQUEST)
@@ -74,6 +74,4 @@ def unread_conversations_count(*, user) -> int:
     rooms = Room.objects.conversations().filter(
         pk__in=Membership.objects.filter(user=user, status=ParticipantStatus.ACTIVE, muted=False).values("room_id")
     )
-    marker = ReadMarker.objects.filter(room=OuterRef("pk"), user=user).values("last_read_id")[:1]
-    newer = Message.objects.filter(room=OuterRef("pk"), is_deleted=False, id__gt=Coalesce(Subquery(marker), 0))
-    return rooms.filter(Exists(newer.exclude(author=user))).count()
+    return rooms.annotate(unread=_unread_count(user)).filter(unread__gt=0).count()
