@@ -15,9 +15,11 @@ from notifications.models import Verb
 from notifications.services import notification_create, notification_create_many
 from posts import signals as post_signals
 from projects import signals as project_signals
+from projects.models import ProjectRole
 from rooms import signals as room_signals
 from rooms.models import Ban, Membership
 from users import signals as user_signals
+from users.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +171,9 @@ def notify_comment(sender, comment, mentioned_users=(), **kwargs):
 
 @receiver(project_signals.member_added, dispatch_uid="notifications.project_member_added")
 @never_breaks_the_action
-def notify_project_member_added(sender, project, user, role, added_by=None, **kwargs):
+def notify_project_member_added(sender, project, user, role, added_by=None, join_request=None, **kwargs):
+    if join_request is not None:  # an accepted request: `join_request_accepted` tells them
+        return
     by = f"@{added_by.handle} added you" if added_by is not None else "You were added"
     notification_create(
         recipient=user,
@@ -198,6 +202,45 @@ def notify_task_assigned(sender, task, assignee, assigned_by=None, **kwargs):
         target_type="task",
         target_id=task.pk,
         data={"project": task.project_id, "number": task.number},
+    )
+
+
+# --- project join requests -------------------------------------------------------------------
+
+
+@receiver(project_signals.join_request_created, dispatch_uid="notifications.project_join_request")
+@never_breaks_the_action
+def notify_project_join_request(sender, join_request, **kwargs):
+    project, requester = join_request.project, join_request.user
+    managers = User.objects.filter(
+        project_memberships__project=project,
+        project_memberships__role__in=[ProjectRole.OWNER, ProjectRole.MAINTAINER],
+    )
+    notification_create_many(
+        recipients=managers,
+        actor=requester,
+        verb=Verb.JOIN_REQUEST,
+        message=f"@{requester.handle} asked to join {project.name}: {_short(join_request.message)}",
+        link=f"/projects/{project.pk}/join-requests",
+        target_type="project_join_request",
+        target_id=join_request.pk,
+        data={"project": project.pk, "request": join_request.pk},
+    )
+
+
+@receiver(project_signals.join_request_accepted, dispatch_uid="notifications.project_join_request_accepted")
+@never_breaks_the_action
+def notify_project_join_request_accepted(sender, join_request, accepted_by=None, **kwargs):
+    project = join_request.project
+    notification_create(
+        recipient=join_request.user,
+        actor=accepted_by,
+        verb=Verb.JOIN_REQUEST_ACCEPTED,
+        message=f"Your request to join {project.name} was accepted: you are a developer now",
+        link=f"/projects/{project.pk}",
+        target_type="project",
+        target_id=project.pk,
+        data={"project": project.pk, "request": join_request.pk},
     )
 
 

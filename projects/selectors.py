@@ -31,18 +31,22 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 from projects.models import (
     Commit,
+    JoinRequestStatus,
     Project,
+    ProjectJoinRequest,
     ProjectMember,
+    ProjectRole,
     ProjectStatus,
     Task,
     TaskLabel,
     TaskStatus,
     Visibility,
 )
+from projects.permissions import role_at_least
 from users.models import Proficiency, User, UserSkill
 
 MAX_ID = 2**63 - 1
@@ -224,9 +228,13 @@ def _score(raw, required_count) -> Case:
     )
 
 
-def project_candidates(*, project: Project) -> QuerySet[User]:
-    """Users looking to collaborate who are not members yet, best match first (formula: module docstring)."""
-    required_ids = list(project.required_skills.values_list("id", flat=True))
+def users_by_skill_match(*, users: QuerySet[User], required_skill_ids: list[int]) -> QuerySet[User]:
+    """`users` annotated with `match_score` against `required_skill_ids`, best match first.
+
+    The one scoring of candidates (formula: module docstring), shared by projects/{id}/candidates/
+    and hackathons' team candidates, so both rank people the same way.
+    """
+    required_ids = list(required_skill_ids)
     weight = Case(
         *[
             When(user_skills__skill_id__in=required_ids, user_skills__proficiency=proficiency, then=Value(points))
@@ -235,11 +243,7 @@ def project_candidates(*, project: Project) -> QuerySet[User]:
         default=Value(0),
         output_field=IntegerField(),
     )
-    users = (
-        User.objects.filter(looking_to_collaborate=True, is_active=True)
-        .exclude(pk__in=ProjectMember.objects.filter(project=project).values("user_id"))
-        .annotate(raw_score=Coalesce(Sum(weight), 0))
-    )
+    users = users.annotate(raw_score=Coalesce(Sum(weight), 0))
     if required_ids:
         score = Cast(F("raw_score"), FloatField()) / float(MAX_WEIGHT * len(required_ids))
     else:
@@ -247,6 +251,15 @@ def project_candidates(*, project: Project) -> QuerySet[User]:
     users = users.annotate(match_score=score)
     skills = Prefetch("user_skills", queryset=UserSkill.objects.select_related("skill").order_by("skill__name"))
     return users.prefetch_related(skills).order_by("-match_score", "-id")
+
+
+def project_candidates(*, project: Project) -> QuerySet[User]:
+    """Users looking to collaborate who are not members yet, best match first (formula: module docstring)."""
+    users = User.objects.filter(looking_to_collaborate=True, is_active=True).exclude(
+        pk__in=ProjectMember.objects.filter(project=project).values("user_id")
+    )
+    required_ids = list(project.required_skills.values_list("id", flat=True))
+    return users_by_skill_match(users=users, required_skill_ids=required_ids)
 
 
 def project_matches_for(*, user) -> QuerySet[Project]:
@@ -269,3 +282,17 @@ def project_matches_for(*, user) -> QuerySet[Project]:
     )
     projects = projects.annotate(match_score=_score(F("raw_score"), "required_count"))
     return _with_list_data(projects, user).order_by("-match_score", "-id")
+
+
+# --- join requests ---------------------------------------------------------------------------
+
+
+def join_request_list(*, project: Project, viewer, status: str | None = None) -> QuerySet[ProjectJoinRequest]:
+    """A project's join requests for its owner and maintainers (others: PermissionDenied), pending first."""
+    if not role_at_least(member_role(project=project, user=viewer), ProjectRole.MAINTAINER):
+        raise PermissionDenied("Only the owner and maintainers see join requests.")
+    requests = ProjectJoinRequest.objects.filter(project=project).select_related("user", "decided_by")
+    if status:
+        requests = requests.filter(status=status)
+    pending_first = Case(When(status=JoinRequestStatus.PENDING, then=Value(0)), default=Value(1))
+    return requests.order_by(pending_first, "-id")

@@ -11,11 +11,12 @@ from datetime import date
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
+from rest_framework.exceptions import NotFound
 
 from projects import signals
 from projects.crypto import decrypt_secret, encrypt_secret
@@ -30,9 +31,12 @@ from projects.github import (
 from projects.models import (
     Commit,
     DeliveryOutcome,
+    JoinRequestStatus,
     Project,
+    ProjectJoinRequest,
     ProjectMember,
     ProjectRole,
+    ProjectStatus,
     SyncStatus,
     Task,
     TaskLabel,
@@ -182,7 +186,9 @@ def _check_may_manage(*, project: Project, actor: User, role: str) -> None:
 
 
 @transaction.atomic
-def member_add(*, project: Project, actor: User, user_id: int, role: str) -> ProjectMember:
+def member_add(
+    *, project: Project, actor: User, user_id: int, role: str, join_request: "ProjectJoinRequest | None" = None
+) -> ProjectMember:
     if role == ProjectRole.OWNER:
         raise ValidationError({"role": ["A project has exactly one owner."]})
     _check_may_manage(project=project, actor=actor, role=role)
@@ -192,7 +198,16 @@ def member_add(*, project: Project, actor: User, user_id: int, role: str) -> Pro
     if ProjectMember.objects.filter(project=project, user=user).exists():
         raise ValidationError({"user": ["Already a member of this project."]})
     member = ProjectMember.objects.create(project=project, user=user, role=role)
-    _announce(signals.member_added, ProjectMember, project=project, user=user, role=role, added_by=actor)
+    # join_request: set when accepting one, so listeners can tell "added" from "request accepted".
+    _announce(
+        signals.member_added,
+        ProjectMember,
+        project=project,
+        user=user,
+        role=role,
+        added_by=actor,
+        join_request=join_request,
+    )
     return member
 
 
@@ -459,3 +474,77 @@ def webhook_delivery_record(
     )
     WebhookDelivery.objects.filter(pk__in=list(stale)).delete()
     return delivery, True
+
+
+# --- join requests ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def join_request_create(*, project: Project, user: User, message: str = "") -> ProjectJoinRequest:
+    """A signed-in non-member of a visible project asks to join (the caller checked visibility)."""
+    if member_role(project=project, user=user) is not None:
+        raise ValidationError({"detail": ["You are already a member of this project."]})
+    if project.status != ProjectStatus.ACTIVE:
+        raise ValidationError({"detail": ["This project is not active and takes no new members."]})
+    if ProjectJoinRequest.objects.filter(project=project, user=user, status=JoinRequestStatus.PENDING).exists():
+        raise ValidationError({"detail": ["You already have a pending request to join this project."]})
+    try:
+        with transaction.atomic():  # the partial unique constraint settles a race between two requests
+            join_request = ProjectJoinRequest.objects.create(project=project, user=user, message=message)
+    except IntegrityError:
+        raise ValidationError({"detail": ["You already have a pending request to join this project."]}) from None
+    _announce(signals.join_request_created, ProjectJoinRequest, join_request=join_request)
+    return join_request
+
+
+def _pending_request_locked(*, project: Project, actor: User, request_id: int, action: str) -> ProjectJoinRequest:
+    _require_role(project=project, actor=actor, role=ProjectRole.MAINTAINER, action=action)
+    join_request = (
+        ProjectJoinRequest.objects.select_for_update()
+        .select_related("user", "project")
+        .filter(project=project, pk=request_id)
+        .first()
+    )
+    if join_request is None:
+        raise NotFound("No such join request.")
+    if join_request.status != JoinRequestStatus.PENDING:
+        raise ValidationError({"detail": [f"This request was already {join_request.status}."]})
+    return join_request
+
+
+def _decide(join_request: ProjectJoinRequest, *, status: str, actor: User) -> None:
+    join_request.status = status
+    join_request.decided_at = timezone.now()
+    join_request.decided_by = actor
+    join_request.save(update_fields=["status", "decided_at", "decided_by"])
+
+
+@transaction.atomic
+def join_request_accept(*, project: Project, actor: User, request_id: int) -> ProjectJoinRequest:
+    """Owner or maintainer: the requester becomes a developer (member_add: same rules, same signals)."""
+    join_request = _pending_request_locked(
+        project=project, actor=actor, request_id=request_id, action="accept join requests"
+    )
+    if not join_request.user.is_active:
+        raise ValidationError({"detail": ["This user's account is no longer active."]})
+    if ProjectMember.objects.filter(project=project, user_id=join_request.user_id).exists():
+        raise ValidationError({"detail": ["The requester is already a member of this project."]})
+    member_add(
+        project=project,
+        actor=actor,
+        user_id=join_request.user_id,
+        role=ProjectRole.DEVELOPER,
+        join_request=join_request,
+    )
+    _decide(join_request, status=JoinRequestStatus.ACCEPTED, actor=actor)
+    _announce(signals.join_request_accepted, ProjectJoinRequest, join_request=join_request, accepted_by=actor)
+    return join_request
+
+
+@transaction.atomic
+def join_request_decline(*, project: Project, actor: User, request_id: int) -> ProjectJoinRequest:
+    join_request = _pending_request_locked(
+        project=project, actor=actor, request_id=request_id, action="decline join requests"
+    )
+    _decide(join_request, status=JoinRequestStatus.DECLINED, actor=actor)
+    return join_request

@@ -17,3 +17,9 @@ task_created = Signal()
 task_assigned = Signal()
 task_status_changed = Signal()
 commit_linked = Signal()
+
+# Join requests (sender ProjectJoinRequest):
+# join_request_created(join_request)                 a non-member asked to join; the managers decide
+# join_request_accepted(join_request, accepted_by)   the requester is now a developer
+join_request_created = Signal()
+join_request_accepted = Signal()
