@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rooms",
     "posts",
     "projects",
+    "hackathons",
     "notifications",
     "gamification",
 ]

@@ -11,6 +11,8 @@ from django.dispatch import receiver
 from django.utils.text import Truncator
 
 from gamification import signals as gamification_signals
+from hackathons import signals as hackathon_signals
+from hackathons.models import TeamMember
 from notifications.models import Verb
 from notifications.services import notification_create, notification_create_many
 from posts import signals as post_signals
@@ -242,6 +244,68 @@ def notify_project_join_request_accepted(sender, join_request, accepted_by=None,
         target_id=project.pk,
         data={"project": project.pk, "request": join_request.pk},
     )
+
+
+# --- hackathons ------------------------------------------------------------------------------
+
+
+@receiver(hackathon_signals.join_request_created, dispatch_uid="notifications.team_join_request")
+@never_breaks_the_action
+def notify_team_join_request(sender, join_request, **kwargs):
+    team, requester = join_request.team, join_request.user
+    notification_create(
+        recipient=team.leader,
+        actor=requester,
+        verb=Verb.JOIN_REQUEST,
+        message=f"@{requester.handle} asked to join your team {team.name}: {_short(join_request.message)}",
+        link=f"/hackathons/{team.hackathon_id}/teams/{team.pk}",
+        target_type="team_join_request",
+        target_id=join_request.pk,
+        data={"hackathon": team.hackathon_id, "team": team.pk, "request": join_request.pk},
+    )
+
+
+@receiver(hackathon_signals.join_request_accepted, dispatch_uid="notifications.team_join_request_accepted")
+@never_breaks_the_action
+def notify_team_join_request_accepted(sender, join_request, accepted_by=None, **kwargs):
+    team = join_request.team
+    notification_create(
+        recipient=join_request.user,
+        actor=accepted_by,
+        verb=Verb.JOIN_REQUEST_ACCEPTED,
+        message=f"You are on team {team.name} now: your request to join was accepted",
+        link=f"/hackathons/{team.hackathon_id}/teams/{team.pk}",
+        target_type="team",
+        target_id=team.pk,
+        data={"hackathon": team.hackathon_id, "team": team.pk, "request": join_request.pk},
+    )
+
+
+@receiver(hackathon_signals.results_published, dispatch_uid="notifications.hackathon_result")
+@never_breaks_the_action
+def notify_hackathon_result(sender, hackathon, teams=(), **kwargs):
+    """Every current team member hears their team's rank; teams without a submission are told the results are out."""
+    ranked = {team.pk: team for team in teams}
+    memberships = TeamMember.objects.filter(hackathon=hackathon, left_at__isnull=True).select_related("user", "team")
+    by_team: dict = {}
+    for membership in memberships:
+        by_team.setdefault(membership.team, []).append(membership.user)
+    for team, users in by_team.items():
+        placed = ranked.get(team.pk)
+        if placed is not None and placed.final_rank is not None:
+            outcome = f"your team {team.name} placed #{placed.final_rank} with {placed.final_score:.2f} points"
+        else:
+            outcome = f"your team {team.name} made no submission"
+        notification_create_many(
+            recipients=users,
+            actor=hackathon.organizer,
+            verb=Verb.HACKATHON_RESULT,
+            message=f"Results of {hackathon.name} are out: {outcome}",
+            link=f"/hackathons/{hackathon.pk}/leaderboard",
+            target_type="hackathon",
+            target_id=hackathon.pk,
+            data={"hackathon": hackathon.pk, "team": team.pk, "rank": placed.final_rank if placed else None},
+        )
 
 
 # --- gamification ----------------------------------------------------------------------------

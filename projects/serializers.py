@@ -282,9 +282,9 @@ class ProjectJoinRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class JoinRequestWriteSerializer(serializers.Serializer):
+class ProjectJoinRequestWriteSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
-class JoinRequestFilterSerializer(serializers.Serializer):
+class ProjectJoinRequestFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=JoinRequestStatus.choices, required=False)

@@ -46,8 +46,8 @@ from projects.models import (
 from projects.permissions import role_at_least
 from projects.selectors import member_role
 from rooms.selectors import room_list_visible_to
-from users.models import Skill, User
-from users.services import normalize_skill_name
+from users.models import User
+from users.services import skills_named
 
 # "closes #12", "Fixes #3", "resolved #7": GitHub's own closing keywords.
 CLOSING_RE = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d{1,9})\b", re.IGNORECASE)
@@ -75,12 +75,6 @@ def _unique_slug(name: str, exclude_id: int | None = None) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
-
-
-def _skills_named(names: Iterable[str]) -> list[Skill]:
-    wanted = {normalize_skill_name(name) for name in names} - {""}
-    Skill.objects.bulk_create([Skill(name=name) for name in wanted], ignore_conflicts=True)
-    return list(Skill.objects.filter(name__in=wanted))
 
 
 def _room_for(*, room_id: int | None, user):
@@ -127,7 +121,7 @@ def project_create(
         looking_for_members=looking_for_members,
         github_token_encrypted=encrypt_secret(github_token),
     )
-    project.required_skills.set(_skills_named(required_skills))
+    project.required_skills.set(skills_named(required_skills))
     ProjectMember.objects.create(project=project, user=owner, role=ProjectRole.OWNER)
     _announce(signals.project_created, Project, project=project, owner=owner)
     return project
@@ -155,7 +149,7 @@ def project_update(*, project: Project, actor: User, data: dict) -> Project:
     if changed:
         project.save(update_fields=[*changed, "updated_at"])
     if "required_skills" in data:
-        project.required_skills.set(_skills_named(data["required_skills"]))
+        project.required_skills.set(skills_named(data["required_skills"]))
     return project
 
 

@@ -20,13 +20,13 @@ from projects.serializers import (
     BoardSerializer,
     CandidateSerializer,
     CommitSerializer,
-    JoinRequestFilterSerializer,
-    JoinRequestWriteSerializer,
     MemberAddSerializer,
     MemberUpdateSerializer,
     ProjectDetailSerializer,
     ProjectFilterSerializer,
+    ProjectJoinRequestFilterSerializer,
     ProjectJoinRequestSerializer,
+    ProjectJoinRequestWriteSerializer,
     ProjectMatchSerializer,
     ProjectMemberSerializer,
     ProjectSerializer,
@@ -336,16 +336,18 @@ class ProjectJoinRequestViewSet(ProjectChildMixin, viewsets.GenericViewSet):
     serializer_class = ProjectJoinRequestSerializer
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(parameters=[JoinRequestFilterSerializer], responses={200: ProjectJoinRequestSerializer(many=True)})
+    @extend_schema(
+        parameters=[ProjectJoinRequestFilterSerializer], responses={200: ProjectJoinRequestSerializer(many=True)}
+    )
     def list(self, request, *args, **kwargs):
-        filters = _valid(JoinRequestFilterSerializer, request.query_params)
+        filters = _valid(ProjectJoinRequestFilterSerializer, request.query_params)
         requests = selectors.join_request_list(project=self.project(), viewer=request.user, **filters)
         page = self.paginate_queryset(requests)
         return self.get_paginated_response(ProjectJoinRequestSerializer(page, many=True).data)
 
-    @extend_schema(request=JoinRequestWriteSerializer, responses={201: ProjectJoinRequestSerializer})
+    @extend_schema(request=ProjectJoinRequestWriteSerializer, responses={201: ProjectJoinRequestSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(JoinRequestWriteSerializer, request.data)
+        data = _valid(ProjectJoinRequestWriteSerializer, request.data)
         join_request = services.join_request_create(project=self.project(), user=request.user, **data)
         return Response(ProjectJoinRequestSerializer(join_request).data, status=status.HTTP_201_CREATED)
 
