@@ -8,7 +8,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORE_APPS = ["users", "rooms", "posts", "projects"]
 LISTENER_APPS = ["notifications", "gamification"]
-ALL_APPS = CORE_APPS + LISTENER_APPS
+# Wave 2 apps: what each may import besides itself (never a listener app).
+WAVE2_ALLOWED_IMPORTS = {"hackathons": {"users", "rooms", "projects"}}
+ALL_APPS = CORE_APPS + LISTENER_APPS + list(WAVE2_ALLOWED_IMPORTS)
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -85,3 +87,26 @@ def test_api_urls_imported_only_by_project_urls():
         if "api.urls" in source or "api import urls" in source:
             importers.add(str(path.relative_to(ROOT)))
     assert importers <= {"codenest/urls.py", "api/urls.py"}, importers
+
+
+@pytest.mark.parametrize("app", sorted(WAVE2_ALLOWED_IMPORTS))
+def test_wave2_apps_import_only_what_they_may(app):
+    allowed = WAVE2_ALLOWED_IMPORTS[app] | {app}
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files(app)
+        for module in imported_modules(path)
+        if top_level(module) in ALL_APPS and top_level(module) not in allowed
+    }
+    assert not offenders, f"{app} may import only {sorted(allowed)}: {sorted(offenders)}"
+
+
+@pytest.mark.parametrize("app", CORE_APPS)
+def test_core_apps_never_import_wave2_apps(app):
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files(app)
+        for module in imported_modules(path)
+        if top_level(module) in WAVE2_ALLOWED_IMPORTS
+    }
+    assert not offenders, f"dependencies point from {sorted(WAVE2_ALLOWED_IMPORTS)} to {app}: {sorted(offenders)}"

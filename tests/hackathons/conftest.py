@@ -21,9 +21,7 @@ ROLES = ["organizer", "judge", "leader", "member", "rival", "outsider"]
 class Field:
     def __init__(self, *, max_team_size=3, criteria=None):
         now = timezone.now()
-        self.organizer, self.judge, self.leader, self.member, self.rival, self.outsider = (
-            UserFactory() for _ in ROLES
-        )
+        self.organizer, self.judge, self.leader, self.member, self.rival, self.outsider = (UserFactory() for _ in ROLES)
         self.hackathon = services.hackathon_create(
             organizer=self.organizer,
             name="Test Jam",

@@ -89,15 +89,15 @@ class TestCreate:
         ],
     )
     def test_bad_input_is_400_and_writes_nothing(self, make_client, overrides, field):
-        response = make_client(UserFactory()).post("/api/v1/hackathons/", new_hackathon_body(**overrides), format="json")
+        response = make_client(UserFactory()).post(
+            "/api/v1/hackathons/", new_hackathon_body(**overrides), format="json"
+        )
         assert response.status_code == 400, response.content
         assert field in response.json()
         assert not Hackathon.objects.exists() and not Criterion.objects.exists()
 
     def test_malformed_json(self, make_client):
-        response = make_client(UserFactory()).post(
-            "/api/v1/hackathons/", "{oops", content_type="application/json"
-        )
+        response = make_client(UserFactory()).post("/api/v1/hackathons/", "{oops", content_type="application/json")
         assert response.status_code == 400
         assert not Hackathon.objects.exists()
 

@@ -23,8 +23,6 @@ def put_scores(field, submission, scores, who="judge"):
     return field.client(who).put(field.url(f"submissions/{submission.pk}/scores/"), scores, format="json")
 
 
-
-
 class TestSubmission:
     def test_leader_submits_and_replaces(self, field):
         project = ProjectFactory(owner=field.leader)
@@ -211,7 +209,7 @@ def build_contest(field):
     """Four teams with submissions, one without; two judges; scores chosen for hand-computable results.
 
     Criteria: Idea (weight 2, max 10), Code (weight 1, max 5).
-      alpha: Idea 8, 10 → 9 → 2 × 0.9 = 1.8;  Code 5, 4 → 4.5 → 1 × 0.9 = 0.9;  total 2.7  → rank 1
+      alpha: Idea 8, 10 → 9 → 2 * 0.9 = 1.8;  Code 5, 4 → 4.5 → 1 * 0.9 = 0.9;  total 2.7  → rank 1
       beta:  Idea 6, 6  → 6 → 1.2;            Code 3, 2 → 2.5 → 0.5;             total 1.7  → rank 2
       gamma: Idea 7 (one judge only) → 1.4;   Code 1, 2 → 1.5 → 0.3;             total 1.7  → rank 2
       delta: Idea 2, 3  → 2.5 → 0.5;          Code unscored → 0;                 total 0.5  → rank 4
@@ -275,7 +273,7 @@ class TestLeaderboard:
         with field.at("judging"):
             services.judge_remove(hackathon=field.hackathon, actor=field.organizer, user_id=field.judge.pk)
             board = field.client("organizer").get(field.url("leaderboard/")).json()["results"]
-        # Only the second judge's scores remain: alpha 2×1.0 + 0.8 = 2.8; gamma 0 + 0.4; beta 1.2 + 0.4; delta 0.6.
+        # Only the second judge's scores remain: alpha 2*1.0 + 0.8 = 2.8; gamma 0 + 0.4; beta 1.2 + 0.4; delta 0.6.
         assert [(row["team"]["id"], row["rank"]) for row in board] == [
             (teams["alpha"].pk, 1),
             (teams["beta"].pk, 2),

@@ -73,7 +73,11 @@ CASES = {
     "create team": ("running", lambda f: ("post", f.url("teams/"), {"name": "Gamma"}), only({"outsider": 201}, 400)),
     "read team": ("running", lambda f: ("get", f.team_url(f.alpha), None), everyone(200)),
     "edit team": ("running", lambda f: ("patch", f.team_url(f.alpha), {"description": "Us."}), only({"leader": 200})),
-    "delete team": ("running", lambda f: ("delete", f.team_url(f.alpha), None), only({"leader": 204, "organizer": 204})),
+    "delete team": (
+        "running",
+        lambda f: ("delete", f.team_url(f.alpha), None),
+        only({"leader": 204, "organizer": 204}),
+    ),
     "ask to join": (
         "running",
         lambda f: ("post", f.team_url(f.alpha, "join/"), {"message": "Hi"}),

@@ -77,7 +77,9 @@ class TestFound:
 
     def test_teams_form_before_the_start(self, field):
         with field.at("upcoming"):
-            assert field.client("outsider").post(field.url("teams/"), {"name": "Early"}, format="json").status_code == 201
+            assert (
+                field.client("outsider").post(field.url("teams/"), {"name": "Early"}, format="json").status_code == 201
+            )
 
 
 class TestListAndEdit:
@@ -122,7 +124,9 @@ class TestListAndEdit:
         assert roles == {field.leader.pk: "member", field.member.pk: "leader"}
         assert response.json()["leader"]["id"] == field.member.pk
         # The old leader has no leader's rights any more.
-        assert field.client("leader").patch(field.team_url(field.alpha), {"name": "X"}, format="json").status_code == 403
+        assert (
+            field.client("leader").patch(field.team_url(field.alpha), {"name": "X"}, format="json").status_code == 403
+        )
 
     def test_hand_over_only_to_a_member(self, field):
         response = field.client("leader").patch(field.team_url(field.alpha), {"leader": field.rival.pk}, format="json")
