@@ -1,7 +1,8 @@
 """Rate limits on the shared cache (Redis when configured) through django-ratelimit.
 
 Fixed windows counted with the cache's atomic add/incr, so several server processes share one
-count. Views call `enforce_rate_limit`; consumers call `check_rate_limit` (no request there).
+count. Every write is counted by api/throttling.py by default; views with a limit of their own call
+`enforce_rate_limit`; consumers call `check_rate_limit` (no request there).
 """
 
 from django.conf import settings
@@ -10,7 +11,8 @@ from django_ratelimit.core import get_usage
 from api.exceptions import RateLimited
 
 
-def _client_ip(request) -> str:
+def client_ip(request) -> str:
+    """The caller's address (the first X-Forwarded-For hop only when RATELIMIT_TRUST_X_FORWARDED_FOR)."""
     if getattr(settings, "RATELIMIT_TRUST_X_FORWARDED_FOR", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
@@ -31,7 +33,7 @@ def enforce_rate_limit(request, *, group: str, rate: str, per: str = "ip") -> No
 
     per="ip" counts by client address, per="user" by the authenticated user's id.
     """
-    ident = f"user:{request.user.pk}" if per == "user" and request.user.is_authenticated else _client_ip(request)
+    ident = f"user:{request.user.pk}" if per == "user" and request.user.is_authenticated else client_ip(request)
     wait = check_rate_limit(group=group, ident=ident, rate=rate)
     if wait is not None:
         raise RateLimited(wait=wait)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "api.deprecation.DeprecationHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -179,7 +180,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",  # documents every error status (api/schema.py)
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.WriteRateThrottle"],  # every write rate limited
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_METADATA_CLASS": "api.metadata.DescriptionOnlyMetadata",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
@@ -220,6 +222,16 @@ RATELIMIT_USE_CACHE = "default"
 RATELIMIT_AUTH = env("RATELIMIT_AUTH", default="10/m")
 RATELIMIT_POSTS = env("RATELIMIT_POSTS", default="10/m")
 RATELIMIT_CHAT = env("RATELIMIT_CHAT", default="20/10s")
+# --- API hygiene (issue 9): every write rate limited per user and scope (api/throttling.py) ---
+RATELIMIT_WRITES = env("RATELIMIT_WRITES", default="60/m")
+RATELIMIT_WRITE_SCOPES = env.dict("RATELIMIT_WRITE_SCOPES", default={})  # "post.vote=120/m,room.create=5/m"
+RATELIMIT_WEBHOOK = env("RATELIMIT_WEBHOOK", default="600/m")  # per sender address: GitHub sends from few
+# Deprecated API versions → Deprecation/Sunset/Link headers (api/deprecation.py), e.g.
+# API_DEPRECATIONS='{"v1": {"deprecation": "2026-12-01", "sunset": "2027-06-30", "successor": "/api/v2/"}}'
+API_DEPRECATIONS = env.json("API_DEPRECATIONS", default={})
+# ------------------------------------------------------------------------------------------------
+# --- accounts (issue 10) ---
+RATELIMIT_BLOCKS = env("RATELIMIT_BLOCKS", default="30/m")
 # Seconds a chat socket stays "online" without a heartbeat (a crashed process's users lapse after it).
 ROOM_PRESENCE_TTL = env.float("ROOM_PRESENCE_TTL", default=45)
 # Behind a proxy the client address is in X-Forwarded-For; trust it only when told to.

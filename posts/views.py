@@ -79,6 +79,7 @@ class ReadOpenWriteAuthenticatedMixin:
 class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
     serializer_class = PostSerializer
     pagination_class = KeysetCursorPagination
+    write_rate_limits = {"create": None}  # counted in create() with RATELIMIT_POSTS (api/throttling.py)
     queryset = Post.objects.none()  # for the schema's path parameter types; reads go through selectors
 
     def _visible_post(self, pk) -> object:

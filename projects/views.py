@@ -290,6 +290,7 @@ class GitHubWebhookView(APIView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
+    write_rate_limits = {"post": "RATELIMIT_WEBHOOK"}  # per address; GitHub delivers from few
 
     @extend_schema(
         request={"application/json": OpenApiTypes.OBJECT},

@@ -80,6 +80,7 @@ class RoomViewSet(viewsets.GenericViewSet):
     serializer_class = RoomSerializer
     lookup_value_regex = r"\d+"
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    write_rate_limits = {"read": "RATELIMIT_CHAT"}  # a client marks read as fast as messages arrive
 
     @extend_schema(
         parameters=[
@@ -218,6 +219,7 @@ class MessageViewSet(viewsets.GenericViewSet):
     pagination_class = NewestFirstCursorPagination
     lookup_value_regex = r"\d+"
     permission_classes = [permissions.IsAuthenticated]
+    write_rate_limits = {"create": None}  # counted in create() with the socket's RATELIMIT_CHAT (api/throttling.py)
 
     def _room(self) -> Room:
         return selectors.room_get_for_member(room_id=_pk(self.kwargs["room_id"]), user=self.request.user)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from users.models import Follow, Skill, User, UserSkill
+from users.models import Block, Follow, Skill, User, UserSkill
 
 
 class UserSkillInline(admin.TabularInline):
@@ -29,13 +29,28 @@ class UserAdmin(BaseUserAdmin):
     form = EmailUserChangeForm
     ordering = ["-id"]
     list_display = ["id", "email", "handle", "name", "karma", "is_active", "is_staff", "date_joined"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "looking_to_collaborate"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "looking_to_collaborate", "hire_me"]
     search_fields = ["email", "handle", "name"]
     inlines = [UserSkillInline]
     readonly_fields = ["date_joined", "last_login"]
     fieldsets = [
         (None, {"fields": ["email", "handle", "password"]}),
-        ("Profile", {"fields": ["name", "avatar", "bio", "github_url", "linkedin_url", "looking_to_collaborate"]}),
+        (
+            "Profile",
+            {
+                "fields": [
+                    "name",
+                    "avatar",
+                    "bio",
+                    "github_url",
+                    "linkedin_url",
+                    "portfolio_url",
+                    "looking_to_collaborate",
+                    "hire_me",
+                    "dm_policy",
+                ]
+            },
+        ),
         ("Activity", {"fields": ["karma", "current_streak", "longest_streak", "last_active_on"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
@@ -64,4 +79,13 @@ class FollowAdmin(admin.ModelAdmin):
     list_display = ["follower", "followee", "created_at"]
     search_fields = ["follower__handle", "followee__handle"]
     list_select_related = ["follower", "followee"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ["blocker", "blocked", "created_at"]
+    search_fields = ["blocker__handle", "blocked__handle"]
+    list_select_related = ["blocker", "blocked"]
+    raw_id_fields = ["blocker", "blocked"]
     date_hierarchy = "created_at"

@@ -11,6 +11,14 @@ handle_validator = RegexValidator(
 )
 
 
+class DmPolicy(models.TextChoices):
+    """Who may start a direct conversation with a user."""
+
+    EVERYONE = "everyone"
+    FOLLOWING = "following"  # only people the user follows
+    NOBODY = "nobody"
+
+
 class CustomUserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -52,6 +60,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     github_url = models.URLField(max_length=300, blank=True)
     linkedin_url = models.URLField(max_length=300, blank=True)
     looking_to_collaborate = models.BooleanField(default=False, db_index=True)
+    hire_me = models.BooleanField(default=False, db_index=True)
+    portfolio_url = models.URLField(max_length=300, blank=True)
+    dm_policy = models.CharField(max_length=10, choices=DmPolicy.choices, default=DmPolicy.EVERYONE)
     # Kept incrementally by gamification (karma = votes received; streaks of active UTC days).
     karma = models.IntegerField(default=0, db_index=True)
     current_streak = models.PositiveIntegerField(default=0)
@@ -124,3 +135,26 @@ class Follow(models.Model):
 
     def __str__(self):
         return f"{self.follower} → {self.followee}"
+
+
+class Block(models.Model):
+    """`blocker` no longer hears from `blocked`: no follows, messages, mentions or directory listing.
+
+    The effects apply both ways (users.selectors.is_blocked_between), so neither sees the other.
+    """
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # Also the index for "whom did I block" (its leading column is blocker).
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique"),
+            models.CheckConstraint(condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"),
+        ]
+        indexes = [models.Index(fields=["blocked", "blocker"], name="block_blocked_idx")]
+
+    def __str__(self):
+        return f"{self.blocker} blocks {self.blocked}"

@@ -5,7 +5,7 @@ import re
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from rest_framework.exceptions import NotFound
 
-from users.models import Follow, Skill, User, UserSkill
+from users.models import Block, Follow, Skill, User, UserSkill
 
 # "@alice" but not "bob@alice.dev": a mention starts the text or follows a non-word character.
 MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_-]{3,30})(?![\w-])", re.IGNORECASE)
@@ -69,6 +69,8 @@ def skill_list(*, search: str | None = None) -> QuerySet[Skill]:
 def users_mentioned_in(text: str, *, exclude_id: int | None = None) -> list[User]:
     """Active users @mentioned in `text` (at most MAX_MENTIONS), in one query.
 
+    `exclude_id` is the author: they are left out, and so is everyone with a block between them and
+    the author (a blocked user's mention notifies nobody who blocked them, and the reverse).
     Callers narrow the list to those who may see the place the text is in.
     """
     handles = list(dict.fromkeys(h.lower() for h in MENTION_RE.findall(text or "")))[:MAX_MENTIONS]
@@ -76,5 +78,36 @@ def users_mentioned_in(text: str, *, exclude_id: int | None = None) -> list[User
         return []
     users = User.objects.filter(handle__in=handles, is_active=True)
     if exclude_id is not None:
-        users = users.exclude(pk=exclude_id)
+        users = users.exclude(pk=exclude_id).exclude(
+            Exists(Block.objects.filter(blocker_id=exclude_id, blocked=OuterRef("pk")))
+            | Exists(Block.objects.filter(blocker=OuterRef("pk"), blocked_id=exclude_id))
+        )
     return list(users)
+
+
+# --- blocking --------------------------------------------------------------------------------
+# A block works both ways: whoever blocked whom, the two no longer follow, message or mention each
+# other, and neither finds the other in the people directory. Other apps (direct messages, mention
+# notifications) ask these two functions rather than reading Block themselves.
+
+
+def is_blocked_between(a, b) -> bool:
+    """True when `a` blocked `b` or `b` blocked `a` (users or user ids). One query."""
+    a_id, b_id = getattr(a, "pk", a), getattr(b, "pk", b)
+    if a_id is None or b_id is None:
+        return False
+    return Block.objects.filter(Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)).exists()
+
+
+def blocked_user_ids(user) -> set[int]:
+    """Ids of everyone `user` blocked or was blocked by (a user or a user id). One query."""
+    user_id = getattr(user, "pk", user)
+    if user_id is None:
+        return set()
+    pairs = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list("blocker_id", "blocked_id")
+    return {other for pair in pairs for other in pair if other != user_id}
+
+
+def blocks_made_by(*, user: User) -> QuerySet[Block]:
+    """The people `user` blocked, newest first, for `GET users/me/blocks/`."""
+    return Block.objects.filter(blocker=user).select_related("blocked").order_by("-id")

@@ -1,7 +1,7 @@
 from django.contrib.auth import password_validation
 from rest_framework import serializers
 
-from users.models import HANDLE_PATTERN, Proficiency, Skill, User, UserSkill
+from users.models import HANDLE_PATTERN, Block, DmPolicy, Proficiency, Skill, User, UserSkill
 
 
 def optional_url_field():
@@ -44,12 +44,14 @@ class MeSerializer(serializers.ModelSerializer):
     avatar = optional_url_field()
     github_url = optional_url_field()
     linkedin_url = optional_url_field()
+    portfolio_url = optional_url_field()
 
     class Meta:
         model = User
         fields = [
             "id", "handle", "name", "avatar", "email", "bio", "github_url", "linkedin_url",
             "looking_to_collaborate", "skills", "karma", "current_streak", "longest_streak", "date_joined",
+            "hire_me", "portfolio_url", "dm_policy",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -64,6 +66,9 @@ class ProfileUpdateSerializer(serializers.Serializer):
     github_url = serializers.URLField(max_length=300, allow_blank=True, required=False)
     linkedin_url = serializers.URLField(max_length=300, allow_blank=True, required=False)
     looking_to_collaborate = serializers.BooleanField(required=False)
+    hire_me = serializers.BooleanField(required=False)
+    portfolio_url = serializers.URLField(max_length=300, allow_blank=True, required=False)
+    dm_policy = serializers.ChoiceField(choices=DmPolicy.choices, required=False)
     skills = skills_field(required=False)
 
 
@@ -79,6 +84,7 @@ class PublicProfileSerializer(serializers.ModelSerializer):
     avatar = optional_url_field()
     github_url = optional_url_field()
     linkedin_url = optional_url_field()
+    portfolio_url = optional_url_field()
     badges = serializers.SerializerMethodField()
     followers_count = serializers.IntegerField(read_only=True)
     following_count = serializers.IntegerField(read_only=True)
@@ -89,6 +95,7 @@ class PublicProfileSerializer(serializers.ModelSerializer):
         fields = [
             "id", "handle", "name", "avatar", "bio", "github_url", "linkedin_url", "looking_to_collaborate",
             "skills", "karma", "badges", "followers_count", "following_count", "is_following", "date_joined",
+            "hire_me", "portfolio_url",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -149,3 +156,12 @@ class SkillSerializer(serializers.ModelSerializer):
     class Meta:
         model = Skill
         fields = ["id", "name"]
+
+
+class BlockSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(source="blocked", read_only=True)
+
+    class Meta:
+        model = Block
+        fields = ["user", "created_at"]
+        read_only_fields = fields

@@ -3,14 +3,18 @@
 from collections.abc import Iterable
 
 from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from users import signals
-from users.models import Follow, Skill, User, UserSkill
+from users import selectors, signals
+from users.models import Block, Follow, Skill, User, UserSkill
 
-PROFILE_FIELDS = ("name", "avatar", "bio", "github_url", "linkedin_url", "looking_to_collaborate")
+PROFILE_FIELDS = (
+    "name", "avatar", "bio", "github_url", "linkedin_url", "looking_to_collaborate", "hire_me", "portfolio_url",
+    "dm_policy",
+)  # fmt: skip
 
 
 def normalize_skill_name(name: str) -> str:
@@ -104,6 +108,8 @@ def user_set_skills(*, user: User, skills: Iterable[dict]) -> list[UserSkill]:
 def follow_create(*, follower: User, followee: User) -> Follow:
     if follower.pk == followee.pk:
         raise ValidationError({"detail": ["You cannot follow yourself."]})
+    if selectors.is_blocked_between(follower, followee):
+        raise PermissionDenied("You cannot follow this user.")
     follow, created = Follow.objects.get_or_create(follower=follower, followee=followee)
     if created:
         transaction.on_commit(lambda: signals.user_followed.send(sender=Follow, follower=follower, followee=followee))
@@ -115,3 +121,37 @@ def follow_delete(*, follower: User, followee: User) -> None:
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     if deleted:
         transaction.on_commit(lambda: signals.user_unfollowed.send(sender=Follow, follower=follower, followee=followee))
+
+
+@transaction.atomic
+def block_create(*, blocker: User, blocked: User) -> tuple[Block, bool]:
+    """Block `blocked` (idempotent) and end the follows between the two, both ways.
+
+    Returns the block and whether it is new.
+    """
+    if blocker.pk == blocked.pk:
+        raise ValidationError({"detail": ["You cannot block yourself."]})
+    block, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    ended = list(
+        Follow.objects.filter(
+            Q(follower=blocker, followee=blocked) | Q(follower=blocked, followee=blocker)
+        ).select_related("follower", "followee")
+    )
+    Follow.objects.filter(pk__in=[follow.pk for follow in ended]).delete()
+
+    def announce():
+        for follow in ended:
+            signals.user_unfollowed.send(sender=Follow, follower=follow.follower, followee=follow.followee)
+        if created:
+            signals.user_blocked.send(sender=Block, blocker=blocker, blocked=blocked)
+
+    transaction.on_commit(announce)
+    return block, created
+
+
+@transaction.atomic
+def block_delete(*, blocker: User, blocked: User) -> None:
+    """Unblock (idempotent). Ended follows are not restored."""
+    deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    if deleted:
+        transaction.on_commit(lambda: signals.user_unblocked.send(sender=Block, blocker=blocker, blocked=blocked))

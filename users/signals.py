@@ -3,6 +3,8 @@
 user_registered(sender, user)
 user_followed(sender, follower, followee)       only when a new follow was created
 user_unfollowed(sender, follower, followee)
+user_blocked(sender, blocker, blocked)          only when a new block was created
+user_unblocked(sender, blocker, blocked)
 """
 
 from django.dispatch import Signal
@@ -10,3 +12,5 @@ from django.dispatch import Signal
 user_registered = Signal()
 user_followed = Signal()
 user_unfollowed = Signal()
+user_blocked = Signal()
+user_unblocked = Signal()

@@ -14,6 +14,7 @@ from users import selectors, services
 from users.models import User
 from users.serializers import (
     AuthResponseSerializer,
+    BlockSerializer,
     LogoutSerializer,
     MeSerializer,
     PasswordChangeSerializer,
@@ -101,7 +102,7 @@ class UserViewSet(viewsets.GenericViewSet):
     def get_permissions(self):
         if self.action == "list":
             return [IsStaff()]
-        if self.action in {"me", "update_me", "replace_my_skills", "follow"}:
+        if self.action in {"me", "update_me", "replace_my_skills", "follow", "block", "my_blocks"}:
             return [permissions.IsAuthenticated()]
         return [permissions.AllowAny()]
 
@@ -179,6 +180,24 @@ class UserViewSet(viewsets.GenericViewSet):
         user = selectors.user_get_active(user_id=int(pk))
         page = self.paginate_queryset(selectors.followed_by(user=user))
         return self.get_paginated_response(UserSummarySerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={200: BlockSerializer, 201: BlockSerializer, 204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def block(self, request, pk=None, *args, **kwargs):
+        """Block (idempotent: 201 new, 200 already) or unblock (204). Ends follows both ways."""
+        enforce_rate_limit(request, group="users.block", rate=settings.RATELIMIT_BLOCKS, per="user")
+        other = selectors.user_get_active(user_id=int(pk))
+        if request.method == "DELETE":
+            services.block_delete(blocker=request.user, blocked=other)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        block, created = services.block_create(blocker=request.user, blocked=other)
+        return Response(BlockSerializer(block).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(responses={200: BlockSerializer(many=True)})
+    @action(detail=False, methods=["get"], url_path="me/blocks")
+    def my_blocks(self, request, *args, **kwargs):
+        page = self.paginate_queryset(selectors.blocks_made_by(user=request.user))
+        return self.get_paginated_response(BlockSerializer(page, many=True).data)
 
 
 class SkillViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

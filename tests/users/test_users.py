@@ -11,11 +11,12 @@ pytestmark = pytest.mark.django_db
 
 ME_FIELDS = {
     "id", "handle", "name", "avatar", "email", "bio", "github_url", "linkedin_url", "looking_to_collaborate",
-    "skills", "karma", "current_streak", "longest_streak", "date_joined",
+    "skills", "karma", "current_streak", "longest_streak", "date_joined", "hire_me", "portfolio_url", "dm_policy",
 }  # fmt: skip
 PROFILE_FIELDS = {
     "id", "handle", "name", "avatar", "bio", "github_url", "linkedin_url", "looking_to_collaborate", "skills",
-    "karma", "badges", "followers_count", "following_count", "is_following", "date_joined",
+    "karma", "badges", "followers_count", "following_count", "is_following", "date_joined", "hire_me",
+    "portfolio_url",
 }  # fmt: skip
 
 
