@@ -16,9 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.text import slugify
 from rest_framework.exceptions import NotFound
 
+from codenest.slugs import unique_slug
 from hackathons import signals
 from hackathons.models import (
     Criterion,
@@ -73,13 +73,7 @@ TEAMS_CLOSED = "Teams are fixed once the submission deadline has passed."
 
 
 def _unique_slug(name: str, exclude_id: int | None = None) -> str:
-    base = slugify(name)[:100] or "hackathon"
-    taken = set(Hackathon.objects.filter(slug__startswith=base).exclude(pk=exclude_id).values_list("slug", flat=True))
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return unique_slug(name, among=Hackathon.objects.all(), fallback="hackathon", exclude_id=exclude_id)
 
 
 def _check_dates(starts_at: datetime, submission_deadline: datetime, ends_at: datetime) -> None:

@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.text import slugify
 from rest_framework.exceptions import NotFound
 
+from codenest.slugs import unique_slug
 from projects import signals
 from projects.crypto import decrypt_secret, encrypt_secret
 from projects.github import (
@@ -68,13 +68,7 @@ def _require_role(*, project: Project, actor, role: str, action: str) -> str:
 
 
 def _unique_slug(name: str, exclude_id: int | None = None) -> str:
-    base = slugify(name)[:100] or "project"
-    taken = set(Project.objects.filter(slug__startswith=base).exclude(pk=exclude_id).values_list("slug", flat=True))
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return unique_slug(name, among=Project.objects.all(), fallback="project", exclude_id=exclude_id)
 
 
 def _room_for(*, room_id: int | None, user):

@@ -3,14 +3,12 @@
 PostgreSQL only: SQLite serialises writers on a file lock, so it cannot show the race.
 """
 
-import threading
-
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from hackathons import services
 from hackathons.models import JoinRequest, TeamMember
+from tests.concurrency import run_together
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
@@ -19,27 +17,6 @@ pytestmark = [
     pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL for truly parallel writers"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_together(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = call()
-        except Exception as exc:  # reported by the assertions on the results
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def make_team(max_team_size):
