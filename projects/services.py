@@ -186,16 +186,9 @@ def member_add(
     if ProjectMember.objects.filter(project=project, user=user).exists():
         raise ValidationError({"user": ["Already a member of this project."]})
     member = ProjectMember.objects.create(project=project, user=user, role=role)
-    # join_request: set when accepting one, so listeners can tell "added" from "request accepted".
-    _announce(
-        signals.member_added,
-        ProjectMember,
-        project=project,
-        user=user,
-        role=role,
-        added_by=actor,
-        join_request=join_request,
-    )
+    # Accepting a join request says so, so listeners can tell "added" from "request accepted".
+    via_request = {"join_request": join_request} if join_request is not None else {}
+    _announce(signals.member_added, ProjectMember, project=project, user=user, role=role, added_by=actor, **via_request)
     return member
 
 

@@ -2,7 +2,7 @@
 
 Keyword arguments (sender is the model class):
 project_created(project, owner)
-member_added(project, user, role, added_by)
+member_added(project, user, role, added_by)     + join_request when it came from accepting one
 task_created(task, actor)
 task_assigned(task, assignee, assigned_by)
 task_status_changed(task, old_status, new_status, actor)    actor may be None (commit / webhook)
