@@ -17,6 +17,7 @@ versioned = [
     path("", include("hackathons.urls")),
     path("", include("notifications.urls")),
     path("", include("gamification.urls")),
+    path("", include("uploads.urls")),
 ]
 
 urlpatterns = [

@@ -13,6 +13,7 @@ require_secret_key()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from codenest.media import UploadSizeLimitMiddleware  # noqa: E402
 from codenest.routing import websocket_urlpatterns  # noqa: E402
 from codenest.ws_auth import JWTAuthMiddleware  # noqa: E402
 
@@ -20,7 +21,11 @@ from codenest.ws_auth import JWTAuthMiddleware  # noqa: E402
 # foreign page cannot ride on a user's session; non-browser clients send no Origin at all.
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Oversized uploads are refused by their declared length before Django reads the body.
+        "http": UploadSizeLimitMiddleware(
+            django_asgi_app,
+            {r"^/api/v[0-9]+/uploads/$": "UPLOAD_MAX_BYTES", r"^/api/v[0-9]+/users/me/avatar/$": "AVATAR_MAX_BYTES"},
+        ),
         "websocket": JWTAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )

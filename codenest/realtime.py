@@ -20,6 +20,11 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def project_group(project_id: int) -> str:
+    """Everyone watching a project's board: /ws/projects/{id}/."""
+    return f"project.{project_id}"
+
+
 def send_event(group: str, event: dict[str, Any]) -> None:
     """Send now (outside any transaction, e.g. presence or typing)."""
     layer = get_channel_layer()

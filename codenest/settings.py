@@ -8,8 +8,10 @@ settings are production-safe.
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "hackathons",
     "notifications",
     "gamification",
+    "uploads",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +148,7 @@ CELERY_BEAT_SCHEDULE = {
     "digest-daily": {"task": "notifications.tasks.send_digests", "schedule": 3600.0 * 24, "args": ("daily",)},
     "digest-weekly": {"task": "notifications.tasks.send_digests", "schedule": 3600.0 * 24 * 7, "args": ("weekly",)},
     "streaks-expire-hourly": {"task": "gamification.tasks.expire_streaks", "schedule": 3600.0},
+    "uploads-unused-cleanup-hourly": {"task": "uploads.tasks.delete_unused_uploads", "schedule": 3600.0},
 }
 
 # --- auth ------------------------------------------------------------------------------------
@@ -222,6 +226,7 @@ RATELIMIT_USE_CACHE = "default"
 RATELIMIT_AUTH = env("RATELIMIT_AUTH", default="10/m")
 RATELIMIT_POSTS = env("RATELIMIT_POSTS", default="10/m")
 RATELIMIT_CHAT = env("RATELIMIT_CHAT", default="20/10s")
+RATELIMIT_UPLOADS = env("RATELIMIT_UPLOADS", default="60/m")
 # --- API hygiene (issue 9): every write rate limited per user and scope (api/throttling.py) ---
 RATELIMIT_WRITES = env("RATELIMIT_WRITES", default="60/m")
 RATELIMIT_WRITE_SCOPES = env.dict("RATELIMIT_WRITE_SCOPES", default={})  # "post.vote=120/m,room.create=5/m"
@@ -263,7 +268,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
-MEDIA_ROOT = BASE_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Manifest storage needs collectstatic; without it WhiteNoise still serves app static files
@@ -274,6 +278,40 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- uploads, object storage, link previews (issue 11) ---------------------------------------
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+UPLOAD_QUOTA_BYTES = env.int("UPLOAD_QUOTA_BYTES", default=1024 * 1024 * 1024)
+AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
+# Largest image (width x height x frames) decoded; bigger ones are refused as decompression bombs.
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
+# Lifetime of the signed file URLs handed to those who may see a file (seconds).
+UPLOAD_URL_TTL = env.int("UPLOAD_URL_TTL", default=3600)
+# Public base of the URLs in API payloads (files, avatars); SITE_URL unless set.
+MEDIA_BASE_URL = env("MEDIA_BASE_URL", default=SITE_URL).rstrip("/")
+# Unset: local files under MEDIA_ROOT. s3://bucket?endpoint_url=https://...&region_name=... : any
+# S3-compatible store through django-storages (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).
+STORAGE_URL = env("STORAGE_URL", default="")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+if STORAGE_URL:
+    _storage = urlsplit(STORAGE_URL)
+    if _storage.scheme != "s3" or not _storage.netloc:
+        raise ImproperlyConfigured("STORAGE_URL must look like s3://bucket?endpoint_url=...")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _storage.netloc,
+            **dict(parse_qsl(_storage.query)),
+            "default_acl": None,  # objects stay private; readers get short-lived signed URLs
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+        },
+    }
+LINK_PREVIEW_TIMEOUT = env.float("LINK_PREVIEW_TIMEOUT", default=5.0)
+LINK_PREVIEW_MAX_BYTES = env.int("LINK_PREVIEW_MAX_BYTES", default=1024 * 1024)
+# Tests only: let the preview fetcher reach loopback test servers. Production never sets it.
+LINK_PREVIEW_ALLOW_PRIVATE = env.bool("LINK_PREVIEW_ALLOW_PRIVATE", default=False)
 
 # --- production safety -----------------------------------------------------------------------
 if not DEBUG:

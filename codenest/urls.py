@@ -3,12 +3,17 @@ from django.http import JsonResponse
 from django.urls import include, path
 
 from codenest.health import healthz, readyz
+from codenest.media import serve_avatar
+from uploads.views import upload_file
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("api/", include("api.urls")),
+    # Files: uploads behind short-lived signed URLs, avatars under unguessable public names.
+    path("media/uploads/<int:pk>/<str:name>", upload_file, name="upload-file"),
+    path("media/avatars/<str:name>", serve_avatar, name="avatar-file"),
 ]
 
 

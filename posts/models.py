@@ -39,6 +39,9 @@ class Post(models.Model):
     code_language = models.CharField(max_length=30, blank=True)
     url = models.URLField(max_length=500, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    # Images (uploads app) and link previews; readers of the post read them (uploads.access).
+    images = models.ManyToManyField("uploads.Upload", blank=True, related_name="posts")
+    previews = models.ManyToManyField("uploads.LinkPreview", blank=True, related_name="posts")
     # Denormalized, changed only with F() expressions inside the vote's / comment's transaction.
     score = models.IntegerField(default=0)
     upvotes = models.PositiveIntegerField(default=0)

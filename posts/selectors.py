@@ -19,6 +19,11 @@ SEARCH_CONFIG = "english"
 MAX_ID = 2**63 - 1
 
 
+def uploads_readable_through_posts(user) -> Q:
+    """Images of the posts the user may see (registered with uploads.access)."""
+    return Q(posts__room__isnull=True, posts__isnull=False) | Q(posts__room_id__in=visible_room_ids(user))
+
+
 def visible_room_ids(user) -> QuerySet:
     """Subquery: ids of the public rooms and of the rooms the user belongs to."""
     return Room.objects.filter(Q(is_public=True) | Q(pk__in=room_ids_of_member(user))).values("pk")
@@ -41,7 +46,7 @@ def post_list_visible_to(user) -> QuerySet[Post]:
     return (
         Post.objects.filter(_visibility(user))
         .select_related("author")
-        .prefetch_related(tags)
+        .prefetch_related(tags, "images", "previews")
         .defer("search_vector")
         .annotate(my_vote=_my_vote(user, "post"))
     )

@@ -1,5 +1,6 @@
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from posts.models import (
@@ -11,6 +12,7 @@ from posts.models import (
     PostKind,
     Report,
 )
+from uploads.serializers import LinkPreviewSerializer, UploadIdsField, UploadSerializer
 from users.serializers import UserSummarySerializer
 
 MAX_TAGS = 5
@@ -51,6 +53,8 @@ class PostSerializer(serializers.ModelSerializer):
     author = UserSummarySerializer(read_only=True)
     room = serializers.IntegerField(source="room_id", read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
+    images = serializers.SerializerMethodField()
+    previews = serializers.SerializerMethodField()
     my_vote = serializers.IntegerField(read_only=True, default=0)
     # "" when the post is not a link: documented as a plain string, since "" is not a valid `uri`.
     url = serializers.CharField(read_only=True, help_text="The link of a link post, else an empty string.")
@@ -74,11 +78,22 @@ class PostSerializer(serializers.ModelSerializer):
             "comment_count",
             "created_at",
             "edited_at",
+            "images",
+            "previews",
         ]
         read_only_fields = fields
 
     def get_tags(self, post) -> list[str]:
         return [tag.name for tag in post.tags.all()]
+
+    @extend_schema_field(UploadSerializer(many=True))
+    def get_images(self, post) -> list[dict]:
+        return UploadSerializer(sorted(post.images.all(), key=lambda u: u.pk), many=True).data
+
+    @extend_schema_field(LinkPreviewSerializer(many=True))
+    def get_previews(self, post) -> list[dict]:
+        previews = [p for p in post.previews.all() if p.ok]
+        return LinkPreviewSerializer(sorted(previews, key=lambda p: p.pk), many=True).data
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -130,6 +145,7 @@ class PostCreateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=TagNameField(), max_length=MAX_TAGS, required=False, default=list)
     room = id_field(required=False, allow_null=True, default=None)
+    images = UploadIdsField(help_text="Ids of your own image uploads (at most 10).")
 
     def validate(self, attrs):
         return validate_post_kind(attrs)

@@ -18,6 +18,7 @@ from posts.selectors import SEARCH_CONFIG, users_who_can_see
 from rooms.models import Message, Room
 from rooms.selectors import is_room_member
 from rooms.services import message_delete_by_staff
+from uploads.services import uploads_for_attaching
 from users.models import User
 from users.selectors import users_mentioned_in
 
@@ -69,8 +70,10 @@ def post_create(
     url: str = "",
     tags: list[str] | None = None,
     room: int | None = None,
+    images: list[int] | None = None,
 ) -> Post:
     room_obj = _check_room_for_posting(room_id=room, author=author) if room is not None else None
+    pictures = uploads_for_attaching(owner=author, ids=images, field="images", images_only=True) if images else []
     now = timezone.now()
     post = Post(
         author=author,
@@ -86,6 +89,8 @@ def post_create(
     post.save()
     if tags:
         post.tags.set(_tags_named(tags))
+    if pictures:
+        post.images.set(pictures)
     post_refresh_search_vector(posts=Post.objects.filter(pk=post.pk))
     mentioned = users_who_can_see(
         users=users_mentioned_in(f"{title}\n{content}", exclude_id=author.pk), room_id=post.room_id

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from projects import services
 from projects.models import Commit, Project, ProjectJoinRequest, ProjectMember, ProjectRole, Task, WebhookDelivery
 
 
@@ -21,14 +22,46 @@ class ProjectAdmin(admin.ModelAdmin):
     readonly_fields = ["next_task_number", "webhook_secret", "sync_status", "sync_error", "last_synced_at"]
     inlines = [ProjectMemberInline]
 
+    # Writes go through the services, so the project's sockets hear about admin changes too.
+    def save_model(self, request, obj, form, change):
+        services.project_save_by_staff(project=obj, changed_fields=form.changed_data if change else [])
+
+    def delete_model(self, request, obj):
+        services.project_delete_by_staff(project=obj)
+
+    def delete_queryset(self, request, queryset):
+        for project in queryset:
+            services.project_delete_by_staff(project=project)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ProjectMember:
+            return super().save_formset(request, form, formset, change)
+        members = formset.save(commit=False)
+        for member in formset.deleted_objects:
+            services.member_remove_by_staff(member=member)
+        for member in members:
+            services.member_save_by_staff(member=member)
+        return None
+
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     list_display = ["project", "number", "title", "status", "priority", "assignee"]
     list_filter = ["status", "priority"]
     search_fields = ["title"]
-    raw_id_fields = ["project", "assignee", "created_by"]
+    raw_id_fields = ["project", "assignee", "created_by", "source_message"]
     readonly_fields = ["number"]
+
+    # Through the services: a new task is numbered like any other, and the board's sockets are told.
+    def save_model(self, request, obj, form, change):
+        services.task_save_by_staff(task=obj)
+
+    def delete_model(self, request, obj):
+        services.task_delete_by_staff(task=obj)
+
+    def delete_queryset(self, request, queryset):
+        for task in queryset:
+            services.task_delete_by_staff(task=task)
 
 
 @admin.register(Commit)

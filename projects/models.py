@@ -123,6 +123,10 @@ class Task(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The chat message this task was made from (POST rooms/{id}/messages/{mid}/task/).
+    source_message = models.ForeignKey(
+        "rooms.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

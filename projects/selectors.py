@@ -135,6 +135,11 @@ def project_get_for_user(*, project_id, user) -> Project:
     return project
 
 
+def projects_linked_to_room(*, room_id: int, user) -> list[Project]:
+    """The projects whose chat is this room, with the user's role (`my_role`), oldest first."""
+    return list(_with_list_data(Project.objects.filter(room_id=room_id), user).order_by("id"))
+
+
 def project_for_webhook(*, project_id) -> Project:
     """Any project by id: the webhook proves its right to it with the signature, not with a user."""
     project = Project.objects.filter(pk=parse_id(project_id)).first()

@@ -152,12 +152,15 @@ class TaskSerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="project_id", read_only=True)
     labels = serializers.SerializerMethodField()
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    source_message = serializers.IntegerField(
+        source="source_message_id", read_only=True, allow_null=True, help_text="The chat message it was made from."
+    )
 
     class Meta:
         model = Task
         fields = [
             "id", "number", "project", "title", "description", "status", "priority", "labels", "assignee",
-            "due_date", "position", "created_at", "updated_at",
+            "due_date", "position", "source_message", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -232,6 +235,13 @@ class TaskWriteSerializer(serializers.Serializer):
     assignee = id_field(allow_null=True, required=False)
     due_date = serializers.DateField(allow_null=True, required=False)
     position = serializers.IntegerField(min_value=-1_000_000_000, max_value=1_000_000_000, required=False)
+
+
+class MessageTaskSerializer(serializers.Serializer):
+    project = id_field(required=False, allow_null=True, help_text="Default: the project linked to the room.")
+    title = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Default: the message's first line."
+    )
 
 
 class TaskFilterSerializer(serializers.Serializer):

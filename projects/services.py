@@ -18,7 +18,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from codenest.slugs import unique_slug
-from projects import signals
+from projects import live, signals
 from projects.crypto import decrypt_secret, encrypt_secret
 from projects.github import (
     CommitData,
@@ -44,15 +44,20 @@ from projects.models import (
     WebhookDelivery,
 )
 from projects.permissions import role_at_least
-from projects.selectors import member_role
-from rooms.selectors import room_list_visible_to
+from projects.selectors import member_role, project_get_for_user, projects_linked_to_room
+from rooms.models import Message, MessageKind, Room
+from rooms.selectors import message_get, room_get_for_member, room_list_visible_to
+from rooms.services import system_message_post
 from users.models import User
 from users.services import skills_named
 
 # "closes #12", "Fixes #3", "resolved #7": GitHub's own closing keywords.
 CLOSING_RE = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d{1,9})\b", re.IGNORECASE)
 DELIVERY_LOG_SIZE = 100
+MAX_SHAS_IN_MESSAGE = 20
 PROJECT_FIELDS = ("name", "description", "visibility", "status", "looking_for_members")
+TASK_TITLE_MAX = Task._meta.get_field("title").max_length
+TASK_DESCRIPTION_MAX = Task._meta.get_field("description").max_length
 TASK_FIELDS = ("title", "description", "priority", "due_date", "position")
 
 
@@ -144,13 +149,27 @@ def project_update(*, project: Project, actor: User, data: dict) -> Project:
         project.save(update_fields=[*changed, "updated_at"])
     if "required_skills" in data:
         project.required_skills.set(skills_named(data["required_skills"]))
+    if "visibility" in data:  # made private: watchers who are not members lose the socket
+        live.access_changed(project.pk)
     return project
 
 
 @transaction.atomic
 def project_delete(*, project: Project, actor: User) -> None:
     _require_role(project=project, actor=actor, role=ProjectRole.OWNER, action="delete the project")
+    _delete_project(project)
+
+
+def _delete_project(project: Project) -> None:
+    project_id = project.pk
     project.delete()
+    live.project_deleted(project_id)
+
+
+@transaction.atomic
+def project_delete_by_staff(*, project: Project) -> None:
+    """Admin: staff delete any project; its watchers are told like after the owner's delete."""
+    _delete_project(project)
 
 
 @transaction.atomic
@@ -189,6 +208,7 @@ def member_add(
     # Accepting a join request says so, so listeners can tell "added" from "request accepted".
     via_request = {"join_request": join_request} if join_request is not None else {}
     _announce(signals.member_added, ProjectMember, project=project, user=user, role=role, added_by=actor, **via_request)
+    live.member_changed(member, "member.added")
     return member
 
 
@@ -201,6 +221,7 @@ def member_update(*, project: Project, actor: User, member: ProjectMember, role:
     if member.role != role:
         member.role = role
         member.save(update_fields=["role"])
+        live.member_changed(member, "member.updated")
     return member
 
 
@@ -210,8 +231,16 @@ def member_remove(*, project: Project, actor: User, member: ProjectMember) -> No
         raise ValidationError({"user": ["The owner cannot leave; delete the project instead."]})
     if member.user_id != actor.pk:  # anybody may leave; removing others is management
         _check_may_manage(project=project, actor=actor, role=member.role)
-    Task.objects.filter(project=project, assignee_id=member.user_id).update(assignee=None)
+    _remove_member(project, member)
+
+
+def _remove_member(project: Project, member: ProjectMember) -> None:
+    unassigned = list(Task.objects.filter(project=project, assignee_id=member.user_id))
+    Task.objects.filter(pk__in=[task.pk for task in unassigned]).update(assignee=None)
     member.delete()
+    live.member_changed(member, "member.removed")
+    for task in unassigned:
+        live.task_changed(task, "task.updated")
 
 
 # --- tasks -----------------------------------------------------------------------------------
@@ -224,6 +253,13 @@ def _assignee_for(*, project: Project, assignee_id: int | None) -> User | None:
     if member is None:
         raise ValidationError({"assignee": ["The assignee must be a member of the project."]})
     return member.user
+
+
+def _take_task_number(project_id: int) -> int:
+    # The row lock serialises concurrent creators, so numbers neither repeat nor skip.
+    locked = Project.objects.select_for_update().only("id", "next_task_number").get(pk=project_id)
+    Project.objects.filter(pk=project_id).update(next_task_number=F("next_task_number") + 1)
+    return locked.next_task_number
 
 
 def _set_labels(task: Task, labels: Iterable[str]) -> None:
@@ -244,16 +280,13 @@ def task_create(
     assignee_id: int | None = None,
     due_date: date | None = None,
     position: int = 0,
+    source_message: Message | None = None,
 ) -> Task:
     _require_role(project=project, actor=actor, role=ProjectRole.DEVELOPER, action="create tasks")
     assignee = _assignee_for(project=project, assignee_id=assignee_id)
-    # The row lock serialises concurrent creators, so numbers neither repeat nor skip.
-    locked = Project.objects.select_for_update().only("id", "next_task_number").get(pk=project.pk)
-    number = locked.next_task_number
-    Project.objects.filter(pk=project.pk).update(next_task_number=F("next_task_number") + 1)
     task = Task.objects.create(
         project=project,
-        number=number,
+        number=_take_task_number(project.pk),
         title=title,
         description=description,
         status=status,
@@ -262,8 +295,10 @@ def task_create(
         due_date=due_date,
         position=position,
         created_by=actor,
+        source_message=source_message,
     )
     _set_labels(task, labels)
+    live.task_changed(task, "task.created")
     _announce(signals.task_created, Task, task=task, actor=actor)
     if assignee is not None:
         _announce(signals.task_assigned, Task, task=task, assignee=assignee, assigned_by=actor)
@@ -287,6 +322,8 @@ def task_update(*, task: Task, actor: User, data: dict) -> Task:
         task.save(update_fields=[*changed, "updated_at"])
     if "labels" in data:
         _set_labels(task, data["labels"])
+    if changed or "labels" in data:
+        live.task_changed(task, "task.updated")
     if task.assignee_id is not None and task.assignee_id != old_assignee_id:
         _announce(signals.task_assigned, Task, task=task, assignee=task.assignee, assigned_by=actor)
     if task.status != old_status:
@@ -299,7 +336,121 @@ def task_update(*, task: Task, actor: User, data: dict) -> Task:
 @transaction.atomic
 def task_delete(*, task: Task, actor: User) -> None:
     _require_role(project=task.project, actor=actor, role=ProjectRole.DEVELOPER, action="delete tasks")
+    _delete_task(task)
+
+
+def _delete_task(task: Task) -> None:
+    payload = live.task_payload(task)
     task.delete()
+    live.task_changed(task, "task.deleted", payload)
+
+
+# --- admin (staff act on any project; watchers hear about it like any other change) ---------------
+
+
+@transaction.atomic
+def project_save_by_staff(*, project: Project, changed_fields: Iterable[str]) -> Project:
+    project.save()
+    if "visibility" in changed_fields:
+        live.access_changed(project.pk)
+    return project
+
+
+@transaction.atomic
+def task_save_by_staff(*, task: Task) -> Task:
+    """A task edited or added in the admin; a new one gets the project's next number."""
+    created = task.pk is None
+    if created:
+        task.number = _take_task_number(task.project_id)
+    task.save()
+    live.task_changed(task, "task.created" if created else "task.updated")
+    return task
+
+
+@transaction.atomic
+def task_delete_by_staff(*, task: Task) -> None:
+    _delete_task(task)
+
+
+@transaction.atomic
+def member_save_by_staff(*, member: ProjectMember) -> ProjectMember:
+    created = member.pk is None
+    member.save()
+    if created:
+        project, user = member.project, member.user
+        _announce(signals.member_added, ProjectMember, project=project, user=user, role=member.role, added_by=None)
+    live.member_changed(member, "member.added" if created else "member.updated")
+    return member
+
+
+@transaction.atomic
+def member_remove_by_staff(*, member: ProjectMember) -> None:
+    _remove_member(member.project, member)
+
+
+# --- tasks from chat ----------------------------------------------------------------------------
+
+
+def project_for_room(*, room: Room, actor: User) -> Project:
+    """The project a room's chat writes tasks to: the one linked to it (Project.room).
+
+    With several linked projects, the one the actor may write to; it must be unambiguous.
+    """
+    linked = projects_linked_to_room(room_id=room.pk, user=actor)
+    if not linked:
+        raise ValidationError({"project": ["No project is linked to this room."]})
+    if len(linked) == 1:
+        return linked[0]
+    writable = [project for project in linked if role_at_least(project.my_role, ProjectRole.DEVELOPER)]
+    if not writable:
+        raise PermissionDenied("Only a project developer or above may create tasks.")
+    if len(writable) > 1:
+        names = ", ".join(project.name for project in writable)
+        raise ValidationError({"project": [f"Several projects use this room ({names}): say which one."]})
+    return writable[0]
+
+
+def _title_from(content: str) -> str:
+    first_line = next((line for line in content.splitlines() if line.strip()), "")
+    title = " ".join(first_line.split())
+    return title if len(title) <= TASK_TITLE_MAX else title[: TASK_TITLE_MAX - 1] + "…"
+
+
+@transaction.atomic
+def task_from_message(
+    *, actor: User, room_id: int, message_id: int, project_id: int | None = None, title: str | None = None
+) -> tuple[Task, bool]:
+    """Turn a chat message into a task: its text becomes the description, the task keeps `source_message`.
+
+    The project is `project_id` (visible to the actor) or else the room's linked project. Asking again
+    for a message that is already a task of that project returns that task: (task, False).
+    """
+    room = room_get_for_member(room_id=room_id, user=actor)
+    message = message_get(room=room, message_id=message_id)
+    if message.is_deleted:
+        raise ValidationError({"message": ["This message was deleted."]})
+    if project_id is not None:
+        project = project_get_for_user(project_id=project_id, user=actor)
+    else:
+        project = project_for_room(room=room, actor=actor)
+    existing = Task.objects.filter(project=project, source_message=message).order_by("id").first()
+    if existing is not None:
+        return existing, False
+    title = (title or "").strip() or _title_from(message.content)
+    if not title:
+        raise ValidationError({"title": ["This message has no text: give the task a title."]})
+    description = message.content
+    if message.kind == MessageKind.CODE:
+        description = f"```{message.code_language}\n{message.content}\n```"
+    description = description[:TASK_DESCRIPTION_MAX]
+    task = task_create(project=project, actor=actor, title=title, description=description, source_message=message)
+    if project.room_id == room.pk:  # only the project's own room hears about it: no leak into other rooms
+        system_message_post(
+            room=room,
+            content=f"{actor.handle} turned a message into task #{task.number}: {title}",
+            data={"task": {"project": project.pk, "number": task.number}, "message": message.pk, "by": actor.pk},
+        )
+    return task, True
 
 
 # --- GitHub ----------------------------------------------------------------------------------
@@ -315,12 +466,14 @@ def project_sync_request(*, project: Project, actor: User) -> Project:
         raise ValidationError({"repo_url": ["Set the project's repo_url before syncing."]})
     project.sync_status = SyncStatus.QUEUED
     project.save(update_fields=["sync_status"])
+    live.sync_changed(project.pk)
     transaction.on_commit(partial(sync_project.delay, project.pk))
     return project
 
 
 def _set_sync_state(project_id: int, status: str, **fields) -> None:
     Project.objects.filter(pk=project_id).update(sync_status=status, **fields)
+    live.sync_changed(project_id)
 
 
 def project_sync_github(*, project_id: int) -> Project | None:
@@ -356,7 +509,7 @@ def project_sync_github(*, project_id: int) -> Project | None:
 
 @transaction.atomic
 def _store_snapshot(project: Project, snapshot: RepoSnapshot) -> None:
-    commits_record(project=project, commits=snapshot.commits)
+    commits_record(project=project, commits=snapshot.commits, branch=snapshot.default_branch)
     _set_sync_state(
         project.pk,
         SyncStatus.OK,
@@ -390,11 +543,12 @@ def _closed_task_number(message: str) -> int | None:
 
 
 @transaction.atomic
-def commits_record(*, project: Project, commits: list[CommitData]) -> list[Commit]:
+def commits_record(*, project: Project, commits: list[CommitData], branch: str = "") -> list[Commit]:
     """Store commits not seen before (unique per project and sha) and close the tasks they name.
 
     Idempotent: a commit already stored is skipped entirely, so a re-sync or a redelivered push
-    neither duplicates rows nor moves a task that was reopened since.
+    neither duplicates rows nor moves a task that was reopened since. Watchers of the project get
+    `commit.new` (and `task.updated` for each closed task); the project's room gets system messages.
     """
     known = set(Commit.objects.filter(project=project, sha__in=[c.sha for c in commits]).values_list("sha", flat=True))
     fresh = list({c.sha: c for c in commits if c.sha not in known}.values())
@@ -403,7 +557,7 @@ def commits_record(*, project: Project, commits: list[CommitData]) -> list[Commi
     authors = _users_by_email(c.author_email for c in fresh)
     numbers = {n for n in (_closed_task_number(c.message) for c in fresh) if n is not None}
     tasks = {t.number: t for t in Task.objects.select_for_update().filter(project=project, number__in=numbers)}
-    stored = []
+    stored, closed = [], []
     # Oldest first, so when several commits name one task the earliest closes it.
     for data in sorted(fresh, key=lambda c: (c.committed_at is None, c.committed_at or 0)):
         task = tasks.get(_closed_task_number(data.message))
@@ -420,28 +574,59 @@ def commits_record(*, project: Project, commits: list[CommitData]) -> list[Commi
             task=task,
         )
         stored.append(commit)
+        live.commit_new(commit)
         if task is None:
             continue
         _announce(signals.commit_linked, Commit, commit=commit, task=task, user=author)
         if task.status != TaskStatus.DONE:
             old_status, task.status = task.status, TaskStatus.DONE
             task.save(update_fields=["status", "updated_at"])
+            live.task_changed(task, "task.updated")
+            closed.append((task, commit))
             _announce(
                 signals.task_status_changed, Task, task=task, old_status=old_status, new_status=task.status, actor=None
             )
+    _tell_room_about_commits(project, stored, closed, branch)
     return stored
+
+
+def _tell_room_about_commits(project: Project, stored: list[Commit], closed: list, branch: str) -> None:
+    """ "3 new commits on main", then "task #12 closed by abc1234" for each task a commit closed."""
+    room = Room.objects.filter(pk=project.room_id).first() if project.room_id else None
+    if room is None or not stored:
+        return
+    count = len(stored)
+    where = f" on {branch}" if branch else ""
+    system_message_post(
+        room=room,
+        content=f"{count} new commit{'s' if count != 1 else ''}{where}",
+        data={
+            "commits": {
+                "project": project.pk,
+                "count": count,
+                "branch": branch,
+                "shas": [commit.sha for commit in stored[-MAX_SHAS_IN_MESSAGE:]],
+            }
+        },
+    )
+    for task, commit in closed:
+        system_message_post(
+            room=room,
+            content=f"task #{task.number} closed by {commit.sha[:7]}",
+            data={"task": {"project": project.pk, "number": task.number}, "commit": commit.sha},
+        )
 
 
 @transaction.atomic
 def webhook_delivery_record(
-    *, project: Project, delivery_id: str, event: str, commits: list[CommitData] | None = None
+    *, project: Project, delivery_id: str, event: str, commits: list[CommitData] | None = None, branch: str = ""
 ) -> tuple[WebhookDelivery, bool]:
     """Log a verified delivery and process it once; (delivery, False) when it was seen before."""
     existing = WebhookDelivery.objects.filter(project=project, delivery_id=delivery_id).first()
     if existing is not None:
         return existing, False
     if event == "push":
-        stored = commits_record(project=project, commits=commits or [])
+        stored = commits_record(project=project, commits=commits or [], branch=branch)
         outcome, detail = DeliveryOutcome.PROCESSED, f"{len(stored)} new commit(s)"
     elif event == "ping":
         outcome, detail = DeliveryOutcome.PROCESSED, "pong"

@@ -16,5 +16,11 @@ urlpatterns = [
         r"^projects/(?P<pk>\d+)/github/webhook/$", views.GitHubWebhookView.as_view(), name="project-github-webhook"
     ),
     path("users/me/matches/", views.MyMatchesView.as_view(), name="my-project-matches"),
+    # Under rooms/ for clients; here because projects may import rooms and not the other way round.
+    re_path(
+        r"^rooms/(?P<room_id>\d+)/messages/(?P<message_id>\d+)/task/$",
+        views.MessageTaskView.as_view(),
+        name="room-message-task",
+    ),
     *router.urls,
 ]

@@ -22,6 +22,7 @@ from projects.serializers import (
     CommitSerializer,
     MemberAddSerializer,
     MemberUpdateSerializer,
+    MessageTaskSerializer,
     ProjectDetailSerializer,
     ProjectFilterSerializer,
     ProjectJoinRequestFilterSerializer,
@@ -226,6 +227,40 @@ class TaskViewSet(ProjectChildMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class MessageTaskView(APIView):
+    """rooms/{room_id}/messages/{message_id}/task/: turn a chat message into a task.
+
+    Lives in projects (which may import rooms; rooms may not import projects). Room members only
+    (a hidden room is 404); writing the task needs the developer role or above in the project (403).
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+    write_rate_scope = "room-message.task"  # api/throttling.py: RATELIMIT_WRITES unless set per scope
+
+    @extend_schema(
+        request=MessageTaskSerializer,
+        responses={201: TaskSerializer, 200: TaskSerializer},
+        parameters=[
+            OpenApiParameter("room_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+            OpenApiParameter("message_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+        ],
+        description="201 with the new task; 200 with the existing one when this message already is a task "
+        "of that project.",
+        tags=["rooms"],
+    )
+    def post(self, request, room_id=None, message_id=None, *args, **kwargs):
+        data = _valid(MessageTaskSerializer, request.data)
+        task, created = services.task_from_message(
+            actor=request.user,
+            room_id=selectors.parse_id(room_id),
+            message_id=selectors.parse_id(message_id),
+            project_id=data.get("project"),
+            title=data.get("title"),
+        )
+        task = selectors.task_get(project=task.project, number=task.number)
+        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
 class MyMatchesView(generics.ListAPIView):
     """Open public projects looking for members, best skill match first (formula: projects.selectors)."""
 
@@ -266,9 +301,12 @@ def _payload(request) -> dict:
     return payload
 
 
-def _push_commits(payload: dict) -> list[CommitData]:
+def _push_commits(payload: dict) -> tuple[list[CommitData], str]:
+    """The pushed commits and the branch they were pushed to ("" when the ref is not a branch)."""
     data = _valid(PushPayloadSerializer, payload)
-    return [
+    ref = data.get("ref") or ""
+    branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else ""
+    commits = [
         CommitData(
             sha=commit["id"],
             message=commit["message"],
@@ -279,6 +317,7 @@ def _push_commits(payload: dict) -> list[CommitData]:
         )
         for commit in data["commits"]
     ]
+    return commits, branch
 
 
 class GitHubWebhookView(APIView):
@@ -317,9 +356,9 @@ class GitHubWebhookView(APIView):
         if not event or not delivery_id or len(delivery_id) > 100:
             raise ParseError("X-GitHub-Event and X-GitHub-Delivery (at most 100 characters) are required.")
         payload = _payload(request)
-        commits = _push_commits(payload) if event == "push" else None
+        commits, branch = _push_commits(payload) if event == "push" else (None, "")
         delivery, fresh = services.webhook_delivery_record(
-            project=project, delivery_id=delivery_id, event=event, commits=commits
+            project=project, delivery_id=delivery_id, event=event, commits=commits, branch=branch
         )
         result = "duplicate" if not fresh else delivery.outcome
         return Response({"status": result, "event": delivery.event, "detail": delivery.detail})

@@ -20,7 +20,7 @@ from rest_framework.exceptions import NotFound
 
 from api.ratelimit import check_rate_limit
 from codenest.realtime import room_group
-from rooms import presence, selectors, services
+from rooms import commands, presence, selectors, services
 from rooms.models import Room
 from rooms.permissions import CHAT_RATE_GROUP
 from rooms.serializers import (
@@ -114,8 +114,11 @@ def _call_service(room_id: int, service, **kwargs):
     return service(room=room, **kwargs)
 
 
-def _post_message(room_id: int, user, data: dict) -> tuple[dict, bool]:
-    message, created = _call_service(room_id, services.message_post, author=user, **data)
+def _post_message(room_id: int, user, data: dict) -> tuple[dict | None, bool]:
+    # A slash command runs instead of being posted (rooms.commands); it may post nothing.
+    message, created = _call_service(room_id, commands.chat_send, author=user, **data)
+    if message is None:
+        return None, created
     selectors.attach_reactions([message], viewer_id=user.pk)
     return plain(MessageSerializer(message).data), created
 
@@ -260,7 +263,7 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
         await self._check_rate()
         data = _frame_data(MessageCreateSerializer, frame)
         message, created = await database_sync_to_async(_post_message)(self.room_id, self.user, data)
-        if not created:  # a retry: the sender gets its message back, the room hears nothing new
+        if message is not None and not created:  # a retry: the sender gets its message back, nobody else
             await self.send_json({"type": "message.new", "message": message})
 
     async def on_message_edit(self, frame: dict) -> None:

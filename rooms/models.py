@@ -80,11 +80,16 @@ class Message(models.Model):
     code_language = models.CharField(max_length=30, blank=True)
     attachment = models.FileField(upload_to="chat/%Y/%m/", blank=True)
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
+    # Structured facts of a system message ({"task": {"project": 3, "number": 12}}); None otherwise.
+    data = models.JSONField(null=True, blank=True)
     # Chosen by the client so a retried send is recognised instead of stored twice.
     client_id = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     is_deleted = models.BooleanField(default=False)
+    # Files (uploads app) and link previews; readers of the room read them (uploads.access).
+    attachments = models.ManyToManyField("uploads.Upload", blank=True, related_name="messages")
+    previews = models.ManyToManyField("uploads.LinkPreview", blank=True, related_name="messages")
 
     class Meta:
         ordering = ["-id"]
@@ -95,7 +100,13 @@ class Message(models.Model):
                 name="message_author_client_id_unique",
             )
         ]
-        indexes = [models.Index(fields=["room", "-id"], name="message_room_id_idx")]
+        indexes = [
+            models.Index(fields=["room", "-id"], name="message_room_id_idx"),
+            # A retried slash command finds what it posted (a system message has no author to key on).
+            models.Index(
+                fields=["client_id"], condition=models.Q(client_id__isnull=False), name="message_client_id_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"#{self.pk} in {self.room_id}"

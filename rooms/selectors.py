@@ -9,6 +9,14 @@ from rest_framework.exceptions import NotFound
 from rooms.models import Ban, Membership, Message, Reaction, ReadMarker, Role, Room, RoomTag
 from users.models import User
 
+# A message's files and previews: one query each for a whole page of messages.
+MESSAGE_FILES = ("attachments", "previews")
+
+
+def uploads_readable_through_rooms(user) -> Q:
+    """Uploads attached to messages of the rooms the user belongs to (registered with uploads.access)."""
+    return Q(messages__room_id__in=room_ids_of_member(user))
+
 
 def room_list_visible_to(user) -> QuerySet[Room]:
     """Public rooms plus the rooms the user belongs to."""
@@ -134,7 +142,7 @@ def room_get_for_member(*, room_id: int, user) -> Room:
 
 
 def message_history(*, room: Room, before: int | None = None, after: int | None = None) -> QuerySet[Message]:
-    messages = Message.objects.filter(room=room).select_related("author")
+    messages = Message.objects.filter(room=room).select_related("author").prefetch_related(*MESSAGE_FILES)
     if before is not None:
         messages = messages.filter(id__lt=before)
     if after is not None:
@@ -144,12 +152,22 @@ def message_history(*, room: Room, before: int | None = None, after: int | None 
 
 def messages_after(*, room_id: int, after: int, limit: int = 100) -> list[Message]:
     """Up to `limit` messages newer than `after`, oldest first: what a reconnecting socket missed."""
-    messages = Message.objects.filter(room_id=room_id, id__gt=after).select_related("author").order_by("id")
+    messages = (
+        Message.objects.filter(room_id=room_id, id__gt=after)
+        .select_related("author")
+        .prefetch_related(*MESSAGE_FILES)
+        .order_by("id")
+    )
     return attach_reactions(list(messages[:limit]))
 
 
 def message_get(*, room: Room, message_id: int) -> Message:
-    message = Message.objects.filter(room=room, pk=message_id).select_related("author").first()
+    message = (
+        Message.objects.filter(room=room, pk=message_id)
+        .select_related("author")
+        .prefetch_related(*MESSAGE_FILES)
+        .first()
+    )
     if message is None:
         raise NotFound("No such message in this room.")
     return message

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from rooms.models import MESSAGE_MAX_LENGTH, Invite, Membership, Message, MessageKind, Role, Room
+from uploads.serializers import LinkPreviewSerializer, UploadIdsField, UploadSerializer
 from users.models import User
 from users.serializers import UserSummarySerializer
 
@@ -148,14 +149,32 @@ class MessageSerializer(serializers.ModelSerializer):
     attachment = serializers.SerializerMethodField()
     reactions = serializers.SerializerMethodField()
     content = serializers.SerializerMethodField()
+    data = serializers.DictField(
+        read_only=True, allow_null=True, help_text='Facts of a system message, e.g. {"task": {"project", "number"}}.'
+    )
+    attachments = serializers.SerializerMethodField()
+    previews = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
         fields = [
             "id", "room", "author", "kind", "content", "code_language", "attachment", "parent", "reactions",
-            "client_id", "created_at", "edited_at", "is_deleted",
+            "data", "client_id", "created_at", "edited_at", "is_deleted", "attachments", "previews",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(UploadSerializer(many=True))
+    def get_attachments(self, message) -> list[dict]:
+        if message.is_deleted:
+            return []
+        return UploadSerializer(sorted(message.attachments.all(), key=lambda u: u.pk), many=True).data
+
+    @extend_schema_field(LinkPreviewSerializer(many=True))
+    def get_previews(self, message) -> list[dict]:
+        if message.is_deleted:
+            return []
+        previews = [p for p in message.previews.all() if p.ok]
+        return LinkPreviewSerializer(sorted(previews, key=lambda p: p.pk), many=True).data
 
     def get_content(self, message) -> str:
         return "" if message.is_deleted else message.content
@@ -172,11 +191,19 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageCreateSerializer(serializers.Serializer):
-    content = StrictCharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
+    # May be empty when the message carries attachments (it is then of kind `file`).
+    content = StrictCharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=[MessageKind.TEXT, MessageKind.CODE], required=False, default="text")
     code_language = StrictCharField(max_length=30, required=False, allow_blank=True, allow_null=True)
     parent = id_field(required=False, allow_null=True)
     client_id = StrictCharField(max_length=CLIENT_ID_MAX_LENGTH, required=False, allow_null=True, allow_blank=True)
+    attachments = UploadIdsField(help_text="Ids of your own uploads (at most 10).")
+
+    def validate(self, attrs):
+        if not attrs.get("attachments") and not (attrs.get("content") or "").strip():
+            raise serializers.ValidationError({"content": ["A message needs text or attachments."]})
+        attrs.setdefault("content", "")
+        return attrs
 
 
 class MessageEditSerializer(serializers.Serializer):

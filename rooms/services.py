@@ -32,6 +32,7 @@ from rooms.models import (
 from rooms.permissions import require_member, require_moderator, require_outranks, require_owner
 from rooms.selectors import attach_reactions, membership_of
 from rooms.serializers import message_payload, user_summary
+from uploads.services import uploads_for_attaching
 from users.selectors import users_mentioned_in
 
 DEFAULT_INVITE_HOURS = 24 * 7
@@ -313,10 +314,15 @@ def message_post(
     code_language: str | None = "",
     parent: int | Message | None = None,
     client_id: str | None = None,
+    data: dict | None = None,
+    attachments: list[int] | None = None,
 ) -> tuple[Message, bool]:
     """Store a message, then broadcast it after commit. Returns (message, created).
 
     The same `client_id` from the same author returns the stored message and broadcasts nothing.
+    `attachments` are ids of the author's own unused uploads (at most 10); a message of files
+    alone has kind `file`.
+    `data` is for services (a slash command's facts); clients never set it.
     """
     if client_id:
         existing = Message.objects.select_related("author").filter(author=author, client_id=client_id).first()
@@ -326,9 +332,13 @@ def message_post(
     _require_active(room)
     if kind not in POSTABLE_KINDS:
         raise ValidationError({"kind": ["Only text and code messages can be sent."]})
-    content = _check_content(content)
+    files = uploads_for_attaching(owner=author, ids=attachments, field="attachments") if attachments else []
+    if files and not (content or "").strip():
+        kind, content = MessageKind.FILE, ""
+    else:
+        content = _check_content(content)
     code_language = (code_language or "").strip()[:30]
-    fenced = detect_code_block(content) if kind == MessageKind.TEXT else None
+    fenced = detect_code_block(content) if kind == MessageKind.TEXT and content else None
     if fenced is not None:
         kind, (code_language, content) = MessageKind.CODE, (code_language or fenced[0], fenced[1])
         _check_content(content)
@@ -340,6 +350,7 @@ def message_post(
         code_language=code_language,
         parent_id=_parent_id(room, parent),
         client_id=client_id or None,
+        data=data,
     )
     try:
         with transaction.atomic():
@@ -347,11 +358,39 @@ def message_post(
     except IntegrityError:  # a concurrent retry with the same client_id won the race
         existing = Message.objects.select_related("author").get(author=author, client_id=client_id)
         return _same_client_message(existing, room), False
-    Room.objects.filter(pk=room.pk).update(last_message_at=message.created_at)
-    _broadcast_message(message, "room.message")
+    if files:
+        message.attachments.set(files)
+    _publish(message)
     mentioned = _mentioned_viewers(room, message)
     _on_commit_send(signals.message_posted, sender=Message, message=message, mentioned_users=mentioned)
     return message, True
+
+
+def _publish(message: Message) -> None:
+    Room.objects.filter(pk=message.room_id).update(last_message_at=message.created_at)
+    _broadcast_message(message, "room.message")
+
+
+@transaction.atomic
+def system_message_post(
+    *, room: Room, content: str, data: dict | None = None, client_id: str | None = None
+) -> Message | None:
+    """A message from the platform itself: `author` null, `kind` system, facts in `data`.
+
+    Only services call this (a slash command, a pushed commit); no client frame or body becomes a
+    system message. It is stored and broadcast like any message; an archived room takes none (None).
+    `client_id` echoes the id of the command that caused it, so its sender can match the two.
+    """
+    if room.is_archived:
+        return None
+    content = content.strip()[:MESSAGE_MAX_LENGTH]
+    if not content:
+        raise ValueError("A system message needs content.")
+    message = Message.objects.create(
+        room=room, author=None, kind=MessageKind.SYSTEM, content=content, data=data, client_id=client_id or None
+    )
+    _publish(message)
+    return message
 
 
 def _same_client_message(existing: Message, room: Room) -> Message:

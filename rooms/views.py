@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from api.pagination import NewestFirstCursorPagination
 from api.ratelimit import enforce_rate_limit
-from rooms import selectors, services
+from rooms import commands, selectors, services
 from rooms.models import Message, Room
 from rooms.permissions import CHAT_RATE_GROUP, require_moderator
 from rooms.serializers import (
@@ -243,12 +243,19 @@ class MessageViewSet(viewsets.GenericViewSet):
         page = selectors.attach_reactions(self.paginate_queryset(messages), viewer_id=request.user.pk)
         return self.get_paginated_response(MessageSerializer(page, many=True).data)
 
-    @extend_schema(request=MessageCreateSerializer, responses={201: MessageSerializer, 200: MessageSerializer})
+    @extend_schema(
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer, 200: MessageSerializer, 204: None},
+        description="Text starting with `/` runs a slash command (`/me`, `/task`, ...; `//` posts a literal `/`): "
+        "the answer is the message it posted, or 204 when it posted none.",
+    )
     def create(self, request, *args, **kwargs):
         room = self._room()
         enforce_rate_limit(request, group=CHAT_RATE_GROUP, rate=settings.RATELIMIT_CHAT, per="user")
         data = _valid(MessageCreateSerializer, request.data)
-        message, created = services.message_post(room=room, author=request.user, **data)
+        message, created = commands.chat_send(room=room, author=request.user, **data)
+        if message is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
         return self._respond(message, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses={200: MessageSerializer})

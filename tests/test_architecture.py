@@ -89,6 +89,50 @@ def test_api_urls_imported_only_by_project_urls():
     assert importers <= {"codenest/urls.py", "api/urls.py"}, importers
 
 
+# --- uploads (issue 11): users <- uploads <- rooms, posts; codenest/media.py knows no app ------
+
+
+def test_uploads_imports_only_users():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("uploads")
+        for module in imported_modules(path)
+        if top_level(module) in ALL_APPS and top_level(module) != "users"
+    }
+    assert not offenders, sorted(offenders)
+
+
+def test_core_apps_below_uploads_never_import_it():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("users")
+        for module in imported_modules(path)
+        if top_level(module) == "uploads"
+    }
+    assert not offenders, sorted(offenders)
+
+
+def test_media_pipeline_imports_no_app():
+    path = ROOT / "codenest" / "media.py"
+    offenders = {module for module in imported_modules(path) if top_level(module) in [*ALL_APPS, "uploads"]}
+    assert not offenders, sorted(offenders)
+
+
+# rooms sits below the apps that use its chat (projects, events, hackathons): they add their slash
+# commands to rooms.commands from their AppConfig.ready(), so rooms never imports them.
+APPS_ABOVE_ROOMS = ["posts", "projects", "events", "hackathons"]
+
+
+def test_rooms_imports_no_app_built_on_it():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("rooms")
+        for module in imported_modules(path)
+        if top_level(module) in APPS_ABOVE_ROOMS
+    }
+    assert not offenders, sorted(offenders)
+
+
 @pytest.mark.parametrize("app", sorted(WAVE2_ALLOWED_IMPORTS))
 def test_wave2_apps_import_only_what_they_may(app):
     allowed = WAVE2_ALLOWED_IMPORTS[app] | {app}

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from users import views
+from users import avatars, views
 
 router = SimpleRouter()
 router.register("users", views.UserViewSet, basename="user")
@@ -13,5 +13,6 @@ urlpatterns = [
     path("auth/refresh/", views.RefreshView.as_view(), name="auth-refresh"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/password/change/", views.PasswordChangeView.as_view(), name="auth-password-change"),
+    path("users/me/avatar/", avatars.AvatarView.as_view(), name="user-avatar"),
     *router.urls,
 ]

@@ -32,8 +32,8 @@ def busy_site(user):
 @pytest.mark.parametrize("page_size", [1, 20])
 @pytest.mark.parametrize("ordering", ["new", "hot", "top"])
 def test_post_list_queries(busy_site, auth_client, django_assert_num_queries, page_size, ordering):
-    # user (token) + posts with author and my_vote + tags of the page
-    with django_assert_num_queries(3):
+    # user (token) + posts with author and my_vote + tags, images and previews of the page
+    with django_assert_num_queries(5):
         response = auth_client.get(POSTS, {"page_size": page_size, "ordering": ordering})
     assert len(response.json()["results"]) == page_size
     assert response.json()["next"] is not None
@@ -41,7 +41,7 @@ def test_post_list_queries(busy_site, auth_client, django_assert_num_queries, pa
 
 @pytest.mark.parametrize("page_size", [1, 20])
 def test_post_list_queries_anonymous_and_filtered(busy_site, anon_client, django_assert_num_queries, page_size):
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):
         response = anon_client.get(POSTS, {"page_size": page_size, "tag": "python", "search": "zebra"})
     assert len(response.json()["results"]) == page_size
 
@@ -50,14 +50,14 @@ def test_post_list_queries_anonymous_and_filtered(busy_site, anon_client, django
 def test_deep_cursor_costs_the_same(busy_site, auth_client, django_assert_num_queries, page_size):
     next_url = auth_client.get(POSTS, {"page_size": 3, "ordering": "hot"}).json()["next"]
     next_url = next_url.replace("page_size=3", f"page_size={page_size}")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         response = auth_client.get(next_url)
     assert len(response.json()["results"]) == page_size
 
 
 @pytest.mark.parametrize("page_size", [1, 20])
 def test_personal_feed_queries(busy_site, auth_client, django_assert_num_queries, page_size):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         response = auth_client.get("/api/v1/feed/", {"page_size": page_size})
     assert len(response.json()["results"]) == page_size
 
@@ -75,13 +75,13 @@ def long_thread(user):
 
 @pytest.mark.parametrize("page_size", [1, 20])
 def test_comment_list_queries(long_thread, auth_client, django_assert_num_queries, page_size):
-    # user (token) + the visible post (+ its tags) + the thread page with authors and my_vote
-    with django_assert_num_queries(4):
+    # user (token) + the visible post (+ its tags, images, previews) + the thread page with authors and my_vote
+    with django_assert_num_queries(6):
         response = auth_client.get(comments_url(long_thread.id), {"page_size": page_size})
     assert len(response.json()["results"]) == page_size
 
 
 def test_post_detail_with_comments_queries(long_thread, auth_client, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         response = auth_client.get(post_url(long_thread.id))
     assert len(response.json()["comments"]) == 25

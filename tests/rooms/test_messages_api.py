@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 MESSAGE_FIELDS = {
     "id", "room", "author", "kind", "content", "code_language", "attachment", "parent", "reactions", "client_id",
-    "created_at", "edited_at", "is_deleted",
+    "created_at", "edited_at", "is_deleted", "attachments", "previews", "data",
 }  # fmt: skip
 
 

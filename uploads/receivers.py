@@ -1,0 +1,1 @@
+"""Reactions of uploads to other apps' domain signals."""
