@@ -24,6 +24,10 @@ class RateLimited(exceptions.Throttled):
         super().__init__(wait=wait, detail=detail or f"Too many requests. Try again in {wait} seconds.")
 
 
+class CodedPermissionDenied(exceptions.PermissionDenied):
+    """A 403 whose body names a machine-readable `code` besides `detail`: {"detail", "code"}."""
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
@@ -53,6 +57,8 @@ def exception_handler(exc, context):
         wait = int(exc.wait or 1)
         response.data = {"detail": str(exc.detail), "retry_after": wait}
         response["Retry-After"] = str(wait)
+    if isinstance(exc, CodedPermissionDenied):
+        response.data = {"detail": str(exc.detail), "code": exc.detail.code}
     return response
 
 

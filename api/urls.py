@@ -14,6 +14,7 @@ versioned = [
     path("", include("rooms.urls")),
     path("", include("posts.urls")),
     path("", include("projects.urls")),
+    path("", include("events.urls")),
     path("", include("hackathons.urls")),
     path("", include("notifications.urls")),
     path("", include("gamification.urls")),

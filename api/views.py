@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 COLLECTIONS = [
     "auth/login/", "auth/register/", "users/me/", "skills/", "rooms/", "posts/", "feed/", "projects/",
-    "notifications/", "badges/", "achievements/", "leaderboard/", "hackathons/",
+    "events/", "notifications/", "badges/", "achievements/", "leaderboard/", "hackathons/",
 ]  # fmt: skip
 
 

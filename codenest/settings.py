@@ -60,10 +60,13 @@ INSTALLED_APPS = [
     "rooms",
     "posts",
     "projects",
+    "events",
     "hackathons",
     "notifications",
     "gamification",
     "uploads",
+    # --- accounts (issue 10): GitHub login's account links (python-social-auth) ---
+    "social_django",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +152,8 @@ CELERY_BEAT_SCHEDULE = {
     "digest-weekly": {"task": "notifications.tasks.send_digests", "schedule": 3600.0 * 24 * 7, "args": ("weekly",)},
     "streaks-expire-hourly": {"task": "gamification.tasks.expire_streaks", "schedule": 3600.0},
     "uploads-unused-cleanup-hourly": {"task": "uploads.tasks.delete_unused_uploads", "schedule": 3600.0},
+    # Every 5 minutes: yes-voters hear of a locked event 55-60 minutes before it starts.
+    "event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": 300.0},
 }
 
 # --- auth ------------------------------------------------------------------------------------
@@ -217,6 +222,8 @@ SPECTACULAR_SETTINGS = {
         "SyncStatusEnum": "projects.models.SyncStatus",
         "ReportStatusEnum": "posts.models.ReportStatus",
         "NotificationVerbEnum": "notifications.models.Verb",
+        "EventStatusEnum": "events.models.EventStatus",
+        "EventTaskStatusEnum": "events.models.EventTaskStatus",
     },
 }
 
@@ -237,6 +244,11 @@ API_DEPRECATIONS = env.json("API_DEPRECATIONS", default={})
 # ------------------------------------------------------------------------------------------------
 # --- accounts (issue 10) ---
 RATELIMIT_BLOCKS = env("RATELIMIT_BLOCKS", default="30/m")
+RATELIMIT_PASSWORD_RESET = env("RATELIMIT_PASSWORD_RESET", default="5/h")  # per address (per IP: RATELIMIT_AUTH)
+RATELIMIT_EMAIL_RESEND = env("RATELIMIT_EMAIL_RESEND", default="5/h")
+RATELIMIT_ACCOUNT = env("RATELIMIT_ACCOUNT", default="30/h")  # erase, export, e-mail change, GitHub (un)link
+RATELIMIT_PEOPLE = env("RATELIMIT_PEOPLE", default="120/m")
+RATELIMIT_TOKEN_VERIFY = env("RATELIMIT_TOKEN_VERIFY", default="60/m")
 # Seconds a chat socket stays "online" without a heartbeat (a crashed process's users lapse after it).
 ROOM_PRESENCE_TTL = env.float("ROOM_PRESENCE_TTL", default=45)
 # Behind a proxy the client address is in X-Forwarded-For; trust it only when told to.
@@ -252,6 +264,37 @@ EMAIL_URL = env("EMAIL_URL", default="consolemail://")
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CodeNest <noreply@codenest.local>")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- accounts (issue 10): e-mail verification, password reset, GitHub login ------------------
+# The SPA's base URL: e-mailed links point at {FRONTEND_URL}/reset-password and /verify-email.
+FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# optional: nothing blocked; mandatory: unverified users may sign in but not write content.
+EMAIL_VERIFICATION = env("EMAIL_VERIFICATION", default="optional")
+if EMAIL_VERIFICATION not in {"optional", "mandatory"}:
+    raise ValueError("EMAIL_VERIFICATION must be 'optional' or 'mandatory'.")
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 3600)
+GITHUB_OAUTH_URL = env("GITHUB_OAUTH_URL", default="https://github.com").rstrip("/")
+GITHUB_OAUTH_CLIENT_ID = env("GITHUB_OAUTH_CLIENT_ID", default="")
+GITHUB_OAUTH_CLIENT_SECRET = env("GITHUB_OAUTH_CLIENT_SECRET", default="")
+GITHUB_OAUTH_REDIRECT_URIS = env.list("GITHUB_OAUTH_REDIRECT_URIS", default=[f"{FRONTEND_URL}/auth/github/callback"])
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "users.github.GitHubOAuth2"]
+# python-social-auth runs the protocol (code exchange, /user, /user/emails) and stores the links
+# (social_django.UserSocialAuth); users.github holds our state handling and linking pipeline.
+SOCIAL_AUTH_GITHUB_SCOPE = ["read:user", "user:email"]
+SOCIAL_AUTH_PIPELINE = [
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "users.github.reauthenticate_only",
+    "social_core.pipeline.social_auth.social_user",
+    "users.github.associate_by_verified_email",
+    "users.github.create_user",
+    "social_core.pipeline.social_auth.associate_user",
+    "social_core.pipeline.social_auth.load_extra_data",
+    "users.github.fill_profile",
+]
+SOCIAL_AUTH_RAISE_EXCEPTIONS = True
 
 # --- GitHub ----------------------------------------------------------------------------------
 GITHUB_API_URL = env("GITHUB_API_URL", default="https://api.github.com")

@@ -129,3 +129,16 @@ def on_hackathon_results(sender, hackathon, teams=(), **kwargs):
     members = TeamMember.objects.filter(team_id__in=winners, left_at__isnull=True).select_related("user")
     for membership in members:
         award_earned_badges(user=membership.user, codes=["hackathon_winner"])
+
+
+# --- accounts (issue 10) ---------------------------------------------------------------------
+
+
+@receiver(users_signals.user_erased, dispatch_uid="gamification.user_erased")
+@_never_raises
+def forget_erased_user(sender, user_id, **kwargs):
+    """Badges and activity days of an erased account are personal data: gone (karma was zeroed)."""
+    from gamification.models import ActivityDay, UserBadge
+
+    UserBadge.objects.filter(user_id=user_id).delete()
+    ActivityDay.objects.filter(user_id=user_id).delete()

@@ -36,7 +36,7 @@ from hackathons.models import (
 from hackathons.selectors import current_membership, is_judge, standings
 from projects.models import Project, ProjectMember
 from users.models import User
-from users.services import skills_named
+from users.services import require_verified_email, skills_named
 
 HACKATHON_FIELDS = ("name", "description", "prize_pool", "rules")
 DATE_FIELDS = ("starts_at", "submission_deadline", "ends_at")
@@ -141,6 +141,7 @@ def hackathon_create(
     rules: str = "",
     criteria: list[dict] = (),
 ) -> Hackathon:
+    require_verified_email(organizer)
     _check_dates(starts_at, submission_deadline, ends_at)
     if submission_deadline <= timezone.now():
         raise _invalid("The submission deadline must be in the future.", "submission_deadline")
@@ -163,6 +164,7 @@ def hackathon_create(
 @transaction.atomic
 def hackathon_update(*, hackathon: Hackathon, actor: User, data: dict) -> Hackathon:
     _require_organizer(hackathon, actor, "edit the hackathon")
+    require_verified_email(actor)
     hackathon = Hackathon.objects.select_for_update().get(pk=hackathon.pk)
     ended = hackathon.status == HackathonStatus.ENDED
     changed = [name for name in HACKATHON_FIELDS if name in data]
@@ -263,6 +265,7 @@ def team_create(
     looking_for_members: bool = True,
     required_skills: Iterable[str] = (),
 ) -> Team:
+    require_verified_email(leader)
     _require_status(hackathon, TEAMS_OPEN, TEAMS_CLOSED)
     _may_participate(hackathon, leader)
     _no_team_of(hackathon, leader)
@@ -302,6 +305,7 @@ def _hand_over(team: Team, new_leader_id: int) -> None:
 @transaction.atomic
 def team_update(*, team: Team, actor: User, data: dict) -> Team:
     _require_leader(team, actor, "edit the team")
+    require_verified_email(actor)
     _require_status(team.hackathon, TEAMS_OPEN, TEAMS_CLOSED)
     team = Team.objects.select_for_update().select_related("hackathon").get(pk=team.pk)
     changed = [name for name in TEAM_FIELDS if name in data]
@@ -363,6 +367,7 @@ def _member_count(team: Team) -> int:
 @transaction.atomic
 def join_request_create(*, team: Team, user: User, message: str = "") -> JoinRequest:
     hackathon = team.hackathon
+    require_verified_email(user)
     _require_status(hackathon, TEAMS_OPEN, TEAMS_CLOSED)
     _may_participate(hackathon, user)
     _no_team_of(hackathon, user)
@@ -429,6 +434,7 @@ def join_request_decline(*, team: Team, actor: User, request_id: int) -> JoinReq
 def submission_put(*, team: Team, actor: User, data: dict) -> tuple[Submission, bool]:
     """Create or replace the team's submission (leader, while running). Returns (submission, created)."""
     _require_leader(team, actor, "submit")
+    require_verified_email(actor)
     status = team.hackathon.status
     if status == HackathonStatus.UPCOMING:
         raise _invalid("Submissions open when the hackathon starts.")

@@ -54,6 +54,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def notification_unread_count(self, event):
         await self._send_unread_count(event["count"])
 
+    # Events without a room reach their creator and voters here (events.services picks the audience).
+    async def event_updated(self, event):
+        mine = event.get("my_votes", {}).get(str(self.scope["user"].pk), {})
+        await self.send_json({"type": "event.updated", "event": {**event["event"], "my_votes": mine}})
+
+    async def event_deleted(self, event):
+        await self.send_json({"type": "event.deleted", "id": event["id"]})
+
     async def _send_unread_count(self, count: int):
         await self.send_json({"type": "unread_count", "count": count})
 

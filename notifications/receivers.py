@@ -10,6 +10,7 @@ import logging
 from django.dispatch import receiver
 from django.utils.text import Truncator
 
+from events import signals as event_signals
 from gamification import signals as gamification_signals
 from hackathons import signals as hackathon_signals
 from hackathons.models import TeamMember
@@ -207,6 +208,57 @@ def notify_task_assigned(sender, task, assignee, assigned_by=None, **kwargs):
     )
 
 
+# --- events ----------------------------------------------------------------------------------
+
+
+def _event_common(event, slot=None) -> dict:
+    data = {"event": event.pk}
+    if event.room_id is not None:
+        data["room"] = event.room_id
+    if slot is not None:
+        data.update(slot=slot.pk, starts_at=slot.starts_at.isoformat().replace("+00:00", "Z"))
+    return {"link": f"/events/{event.pk}", "target_type": "event", "target_id": event.pk, "data": data}
+
+
+def _when(slot) -> str:
+    return f"{slot.starts_at:%a %d %b %Y, %H:%M} UTC"
+
+
+@receiver(event_signals.event_locked, dispatch_uid="notifications.event_locked")
+@never_breaks_the_action
+def notify_event_locked(sender, event, slot, locked_by=None, voters=(), **kwargs):
+    notification_create_many(
+        recipients=voters,
+        actor=locked_by,
+        verb=Verb.EVENT_LOCKED,
+        message=f"“{_short(event.title)}” is set for {_when(slot)}",
+        **_event_common(event, slot),
+    )
+
+
+@receiver(event_signals.event_cancelled, dispatch_uid="notifications.event_cancelled")
+@never_breaks_the_action
+def notify_event_cancelled(sender, event, cancelled_by=None, voters=(), **kwargs):
+    notification_create_many(
+        recipients=voters,
+        actor=cancelled_by,
+        verb=Verb.EVENT_CANCELLED,
+        message=f"“{_short(event.title)}” was cancelled",
+        **_event_common(event),
+    )
+
+
+@receiver(event_signals.event_reminder_due, dispatch_uid="notifications.event_reminder")
+@never_breaks_the_action
+def notify_event_reminder(sender, event, slot, recipients=(), **kwargs):
+    notification_create_many(
+        recipients=recipients,
+        verb=Verb.EVENT_REMINDER,
+        message=f"Reminder: “{_short(event.title)}” starts at {_when(slot)}",
+        **_event_common(event, slot),
+    )
+
+
 # --- project join requests -------------------------------------------------------------------
 
 
@@ -323,3 +375,17 @@ def notify_badge_awarded(sender, user, badge, user_badge=None, **kwargs):
         target_id=badge.pk,
         data={"badge": badge.code},
     )
+
+
+# --- accounts (issue 10) ---------------------------------------------------------------------
+
+
+@receiver(user_signals.user_erased, dispatch_uid="notifications.user_erased")
+@never_breaks_the_action
+def forget_erased_user(sender, user_id, **kwargs):
+    """An erased account's inbox, preferences and digest history are personal data: gone."""
+    from notifications.models import DigestLog, Notification, NotificationPreference
+
+    Notification.objects.filter(recipient_id=user_id).delete()
+    NotificationPreference.objects.filter(user_id=user_id).delete()
+    DigestLog.objects.filter(user_id=user_id).delete()

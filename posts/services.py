@@ -21,6 +21,7 @@ from rooms.services import message_delete_by_staff
 from uploads.services import uploads_for_attaching
 from users.models import User
 from users.selectors import users_mentioned_in
+from users.services import require_verified_email
 
 POST_EDITABLE_FIELDS = ("title", "content", "kind", "code_language", "url")
 
@@ -72,6 +73,7 @@ def post_create(
     room: int | None = None,
     images: list[int] | None = None,
 ) -> Post:
+    require_verified_email(author)
     room_obj = _check_room_for_posting(room_id=room, author=author) if room is not None else None
     pictures = uploads_for_attaching(owner=author, ids=images, field="images", images_only=True) if images else []
     now = timezone.now()
@@ -101,6 +103,7 @@ def post_create(
 
 @transaction.atomic
 def post_update(*, post: Post, editor: User, data: dict) -> Post:
+    require_verified_email(editor)
     if post.author_id != editor.pk:
         raise PermissionDenied("Only the author can edit a post.")
     merged_kind = data.get("kind", post.kind)
@@ -144,6 +147,7 @@ def _path_segment(comment_id: int) -> str:
 
 @transaction.atomic
 def comment_create(*, post: Post, author: User, content: str, parent: int | None = None) -> Comment:
+    require_verified_email(author)
     parent_obj = None
     if parent is not None:
         parent_obj = Comment.objects.filter(pk=parent, post=post).first()
@@ -174,6 +178,7 @@ def comment_create(*, post: Post, author: User, content: str, parent: int | None
 
 @transaction.atomic
 def comment_update(*, comment: Comment, editor: User, content: str) -> Comment:
+    require_verified_email(editor)
     if comment.author_id != editor.pk:
         raise PermissionDenied("Only the author can edit a comment.")
     if comment.is_deleted:

@@ -47,16 +47,10 @@ from projects.models import (
     Visibility,
 )
 from projects.permissions import role_at_least
-from users.models import Proficiency, User, UserSkill
+from users.models import User, UserSkill
+from users.selectors import MAX_WEIGHT, PROFICIENCY_WEIGHT, with_skill_match
 
 MAX_ID = 2**63 - 1
-PROFICIENCY_WEIGHT = {
-    Proficiency.BEGINNER: 1,
-    Proficiency.INTERMEDIATE: 2,
-    Proficiency.ADVANCED: 3,
-    Proficiency.EXPERT: 4,
-}
-MAX_WEIGHT = max(PROFICIENCY_WEIGHT.values())
 
 
 def _is_authenticated(user) -> bool:
@@ -234,26 +228,12 @@ def _score(raw, required_count) -> Case:
 
 
 def users_by_skill_match(*, users: QuerySet[User], required_skill_ids: list[int]) -> QuerySet[User]:
-    """`users` annotated with `match_score` against `required_skill_ids`, best match first.
+    """`users` with `match_score` against `required_skill_ids` and their skills, best match first.
 
-    The one scoring of candidates (formula: module docstring), shared by projects/{id}/candidates/
-    and hackathons' team candidates, so both rank people the same way.
+    The one candidate ranking (users.selectors.with_skill_match, the scoring shared with people/),
+    used by projects/{id}/candidates/ and hackathons' candidates/, so both rank people the same way.
     """
-    required_ids = list(required_skill_ids)
-    weight = Case(
-        *[
-            When(user_skills__skill_id__in=required_ids, user_skills__proficiency=proficiency, then=Value(points))
-            for proficiency, points in PROFICIENCY_WEIGHT.items()
-        ],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    users = users.annotate(raw_score=Coalesce(Sum(weight), 0))
-    if required_ids:
-        score = Cast(F("raw_score"), FloatField()) / float(MAX_WEIGHT * len(required_ids))
-    else:
-        score = Value(0.0, output_field=FloatField())
-    users = users.annotate(match_score=score)
+    users = with_skill_match(users, skill_ids=list(required_skill_ids))
     skills = Prefetch("user_skills", queryset=UserSkill.objects.select_related("skill").order_by("skill__name"))
     return users.prefetch_related(skills).order_by("-match_score", "-id")
 

@@ -49,7 +49,7 @@ from rooms.models import Message, MessageKind, Room
 from rooms.selectors import message_get, room_get_for_member, room_list_visible_to
 from rooms.services import system_message_post
 from users.models import User
-from users.services import skills_named
+from users.services import require_verified_email, skills_named
 
 # "closes #12", "Fixes #3", "resolved #7": GitHub's own closing keywords.
 CLOSING_RE = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d{1,9})\b", re.IGNORECASE)
@@ -107,6 +107,7 @@ def project_create(
     looking_for_members: bool = False,
     github_token: str = "",
 ) -> Project:
+    require_verified_email(owner)
     _check_repo_url(repo_url)
     project = Project.objects.create(
         name=name,
@@ -128,6 +129,7 @@ def project_create(
 
 @transaction.atomic
 def project_update(*, project: Project, actor: User, data: dict) -> Project:
+    require_verified_email(actor)
     _require_role(project=project, actor=actor, role=ProjectRole.MAINTAINER, action="edit the project")
     changed = [name for name in PROJECT_FIELDS if name in data]
     for name in changed:
@@ -282,6 +284,7 @@ def task_create(
     position: int = 0,
     source_message: Message | None = None,
 ) -> Task:
+    require_verified_email(actor)
     _require_role(project=project, actor=actor, role=ProjectRole.DEVELOPER, action="create tasks")
     assignee = _assignee_for(project=project, assignee_id=assignee_id)
     task = Task.objects.create(
@@ -648,6 +651,7 @@ def webhook_delivery_record(
 @transaction.atomic
 def join_request_create(*, project: Project, user: User, message: str = "") -> ProjectJoinRequest:
     """A signed-in non-member of a visible project asks to join (the caller checked visibility)."""
+    require_verified_email(user)
     if member_role(project=project, user=user) is not None:
         raise ValidationError({"detail": ["You are already a member of this project."]})
     if project.status != ProjectStatus.ACTIVE:

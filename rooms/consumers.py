@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.exceptions import NotFound
 
 from api.ratelimit import check_rate_limit
@@ -231,7 +231,7 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
             await self._send_error(exc.code, exc.detail)
         except (ValidationError, serializers.ValidationError) as exc:
             await self._send_error("invalid", _error_detail(exc))
-        except PermissionDenied as exc:
+        except (PermissionDenied, exceptions.PermissionDenied) as exc:  # services raise either kind
             await self._send_error("forbidden", _error_detail(exc))
         except NotFound as exc:
             await self._send_error("not_found", _error_detail(exc))
@@ -352,3 +352,12 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def room_deleted(self, event):
         await self.close(code=CLOSE_NOT_FOUND)
+
+    # --- events of this room (events app; the payload is shared, `my_votes` is each viewer's own) ----
+
+    async def event_updated(self, event):
+        mine = event.get("my_votes", {}).get(str(self.user.pk), {})
+        await self.send_json({"type": "event.updated", "event": {**event["event"], "my_votes": mine}})
+
+    async def event_deleted(self, event):
+        await self.send_json({"type": "event.deleted", "id": event["id"]})

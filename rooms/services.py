@@ -34,6 +34,7 @@ from rooms.selectors import attach_reactions, membership_of
 from rooms.serializers import message_payload, user_summary
 from uploads.services import uploads_for_attaching
 from users.selectors import users_mentioned_in
+from users.services import require_verified_email
 
 DEFAULT_INVITE_HOURS = 24 * 7
 POSTABLE_KINDS = (MessageKind.TEXT, MessageKind.CODE)
@@ -73,6 +74,7 @@ def _require_active(room: Room) -> None:
 
 @transaction.atomic
 def room_create(*, creator, name: str, description: str = "", is_public: bool = True, tags=()) -> Room:
+    require_verified_email(creator)
     name = name.strip()
     if not name:
         raise ValidationError({"name": ["A room needs a name."]})
@@ -88,6 +90,7 @@ def room_create(*, creator, name: str, description: str = "", is_public: bool = 
 
 @transaction.atomic
 def room_update(*, room: Room, actor, data: dict) -> Room:
+    require_verified_email(actor)
     require_moderator(membership_of(room=room, user=actor))
     if "name" in data and not data["name"].strip():
         raise ValidationError({"name": ["A room needs a name."]})
@@ -324,6 +327,7 @@ def message_post(
     alone has kind `file`.
     `data` is for services (a slash command's facts); clients never set it.
     """
+    require_verified_email(author)
     if client_id:
         existing = Message.objects.select_related("author").filter(author=author, client_id=client_id).first()
         if existing is not None:
@@ -417,6 +421,7 @@ def _message_in(room: Room, message_id: int) -> Message:
 
 @transaction.atomic
 def message_edit(*, room: Room, editor, message_id: int, content: str) -> Message:
+    require_verified_email(editor)
     message = _message_in(room, message_id)
     if message.author_id != editor.pk or message.is_deleted:
         raise PermissionDenied("Only the author can edit a message.")

@@ -8,9 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORE_APPS = ["users", "rooms", "posts", "projects"]
 LISTENER_APPS = ["notifications", "gamification"]
-# Wave 2 apps: what each may import besides itself (never a listener app).
-WAVE2_ALLOWED_IMPORTS = {"hackathons": {"users", "rooms", "projects"}}
-ALL_APPS = CORE_APPS + LISTENER_APPS + list(WAVE2_ALLOWED_IMPORTS)
+ALL_APPS = CORE_APPS + LISTENER_APPS
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -133,24 +131,75 @@ def test_rooms_imports_no_app_built_on_it():
     assert not offenders, sorted(offenders)
 
 
-@pytest.mark.parametrize("app", sorted(WAVE2_ALLOWED_IMPORTS))
-def test_wave2_apps_import_only_what_they_may(app):
-    allowed = WAVE2_ALLOWED_IMPORTS[app] | {app}
+# --- events (wave 2): above users, rooms and projects; below the listeners ----------------------
+
+EVENTS_MAY_IMPORT = {"users", "rooms", "projects", "events"}
+
+
+def test_events_imports_only_the_apps_below_it():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("events")
+        for module in imported_modules(path)
+        if top_level(module) in {*ALL_APPS, "posts", "hackathons", "uploads"} - EVENTS_MAY_IMPORT
+    }
+    assert not offenders, f"events may import only {sorted(EVENTS_MAY_IMPORT)}: {sorted(offenders)}"
+
+
+def test_events_never_imports_listeners():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("events")
+        for module in imported_modules(path)
+        if top_level(module) in LISTENER_APPS
+    }
+    assert not offenders, f"events announces with events.signals: {sorted(offenders)}"
+
+
+@pytest.mark.parametrize("app", ["users", "posts", "projects"])
+def test_apps_below_events_never_import_it(app):
     offenders = {
         f"{path.relative_to(ROOT)}: {module}"
         for path in python_files(app)
         for module in imported_modules(path)
-        if top_level(module) in ALL_APPS and top_level(module) not in allowed
+        if top_level(module) == "events"
     }
-    assert not offenders, f"{app} may import only {sorted(allowed)}: {sorted(offenders)}"
+    assert not offenders, sorted(offenders)
 
 
-@pytest.mark.parametrize("app", CORE_APPS)
-def test_core_apps_never_import_wave2_apps(app):
+# --- hackathons (wave 2): above users, rooms and projects; below the listeners -----------------
+
+HACKATHONS_MAY_IMPORT = {"users", "rooms", "projects", "hackathons"}
+
+
+def test_hackathons_imports_only_the_apps_below_it():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("hackathons")
+        for module in imported_modules(path)
+        if top_level(module) in {*ALL_APPS, "posts", "events", "uploads"} - HACKATHONS_MAY_IMPORT
+    }
+    assert not offenders, f"hackathons may import only {sorted(HACKATHONS_MAY_IMPORT)}: {sorted(offenders)}"
+
+
+def test_hackathons_never_imports_listeners():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("hackathons")
+        for module in imported_modules(path)
+        if top_level(module) in LISTENER_APPS
+    }
+    assert not offenders, f"hackathons announces with hackathons.signals: {sorted(offenders)}"
+
+
+@pytest.mark.parametrize("app", ["users", "rooms", "posts", "projects", "events"])
+def test_apps_below_hackathons_never_import_it(app):
+    if not (ROOT / app).is_dir():
+        pytest.skip(f"no {app} app")
     offenders = {
         f"{path.relative_to(ROOT)}: {module}"
         for path in python_files(app)
         for module in imported_modules(path)
-        if top_level(module) in WAVE2_ALLOWED_IMPORTS
+        if top_level(module) == "hackathons"
     }
-    assert not offenders, f"dependencies point from {sorted(WAVE2_ALLOWED_IMPORTS)} to {app}: {sorted(offenders)}"
+    assert not offenders, sorted(offenders)

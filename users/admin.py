@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from users import services
 from users.models import Block, Follow, Skill, User, UserSkill
 
 
@@ -9,6 +10,15 @@ class UserSkillInline(admin.TabularInline):
     model = UserSkill
     extra = 0
     autocomplete_fields = ["skill"]
+
+
+class BlocksMadeInline(admin.TabularInline):
+    model = Block
+    fk_name = "blocker"
+    extra = 0
+    raw_id_fields = ["blocked"]
+    readonly_fields = ["created_at"]
+    verbose_name_plural = "blocks made"
 
 
 class EmailUserCreationForm(AdminUserCreationForm):
@@ -28,13 +38,17 @@ class UserAdmin(BaseUserAdmin):
     add_form = EmailUserCreationForm
     form = EmailUserChangeForm
     ordering = ["-id"]
-    list_display = ["id", "email", "handle", "name", "karma", "is_active", "is_staff", "date_joined"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "looking_to_collaborate", "hire_me"]
+    list_display = [
+        "id", "email", "handle", "name", "email_verified", "github_login", "karma", "is_active", "is_staff",
+        "date_joined",
+    ]  # fmt: skip
+    list_filter = ["is_active", "email_verified", "is_staff", "is_superuser", "looking_to_collaborate", "hire_me"]
+    actions = ["resend_verification", "send_password_reset"]
     search_fields = ["email", "handle", "name"]
-    inlines = [UserSkillInline]
-    readonly_fields = ["date_joined", "last_login"]
+    inlines = [UserSkillInline, BlocksMadeInline]
+    readonly_fields = ["date_joined", "last_login", "github_login", "erased_at"]
     fieldsets = [
-        (None, {"fields": ["email", "handle", "password"]}),
+        (None, {"fields": ["email", "email_verified", "handle", "password", "github_login", "erased_at"]}),
         (
             "Profile",
             {
@@ -55,6 +69,31 @@ class UserAdmin(BaseUserAdmin):
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("social_auth")
+
+    @admin.display(description="GitHub")
+    def github_login(self, user) -> str:
+        for link in user.social_auth.all():
+            if link.provider == "github":
+                return (link.extra_data or {}).get("login") or link.uid
+        return "—"
+
+    @admin.action(description="Resend the verification e-mail")
+    def resend_verification(self, request, queryset):
+        pending = [user for user in queryset if user.email_verified is False and user.is_active]
+        for user in pending:
+            services.email_verification_resend(user=user)
+        self.message_user(request, f"Verification e-mail queued for {len(pending)} user(s).", messages.SUCCESS)
+
+    @admin.action(description="Send a password-reset e-mail")
+    def send_password_reset(self, request, queryset):
+        users = [user for user in queryset if user.is_active and not user.is_erased]
+        for user in users:
+            services.password_reset_request(email=user.email)
+        self.message_user(request, f"Password-reset e-mail queued for {len(users)} user(s).", messages.SUCCESS)
+
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "handle", "usable_password", "password1", "password2"]})
     ]

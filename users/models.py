@@ -69,6 +69,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     longest_streak = models.PositiveIntegerField(default=0)
     last_active_on = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    email_verified = models.BooleanField(default=False)
+    # Set when the account was erased (DELETE users/me/): the row stays so content keeps its author,
+    # but every personal field is blanked and the user shows as the "deleted" placeholder.
+    erased_at = models.DateTimeField(null=True, blank=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
@@ -88,6 +92,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs):
         self.handle = (self.handle or "").lower()
         super().save(*args, **kwargs)
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class Skill(models.Model):

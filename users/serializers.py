@@ -9,15 +9,24 @@ def optional_url_field():
     return serializers.CharField(read_only=True, help_text="A URL, or an empty string when not set.")
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
-    """A user's public face: never the e-mail address."""
+ERASED_USER = {"id": None, "handle": "deleted", "name": "Deleted user", "avatar": ""}
 
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    """A user's public face: never the e-mail address. An erased account is the "deleted" placeholder."""
+
+    id = serializers.IntegerField(read_only=True, allow_null=True, help_text="null for a deleted user")
     avatar = optional_url_field()
 
     class Meta:
         model = User
         fields = ["id", "handle", "name", "avatar"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        if getattr(instance, "erased_at", None) is not None:
+            return dict(ERASED_USER)
+        return super().to_representation(instance)
 
 
 class UserSkillSerializer(serializers.Serializer):
@@ -51,12 +60,24 @@ class MeSerializer(serializers.ModelSerializer):
         fields = [
             "id", "handle", "name", "avatar", "email", "bio", "github_url", "linkedin_url",
             "looking_to_collaborate", "skills", "karma", "current_streak", "longest_streak", "date_joined",
-            "hire_me", "portfolio_url", "dm_policy",
+            "hire_me", "portfolio_url", "dm_policy", "email_verified", "has_password", "github_login",
         ]  # fmt: skip
         read_only_fields = fields
 
+    has_password = serializers.SerializerMethodField()
+    github_login = serializers.SerializerMethodField()
+
     def get_skills(self, user) -> list[dict]:
         return UserSkillSerializer(user.user_skills.all(), many=True).data
+
+    def get_has_password(self, user) -> bool:
+        return user.has_usable_password()
+
+    def get_github_login(self, user) -> str | None:
+        for link in user.social_auth.all():  # prefetched by users.selectors.user_list
+            if link.provider == "github":
+                return (link.extra_data or {}).get("login") or None
+        return None
 
 
 class ProfileUpdateSerializer(serializers.Serializer):
@@ -70,6 +91,15 @@ class ProfileUpdateSerializer(serializers.Serializer):
     portfolio_url = serializers.URLField(max_length=300, allow_blank=True, required=False)
     dm_policy = serializers.ChoiceField(choices=DmPolicy.choices, required=False)
     skills = skills_field(required=False)
+    email = serializers.EmailField(max_length=254, required=False, help_text="needs `password`; re-verified")
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, required=False, write_only=True, help_text="to change `email`"
+    )
+
+    def validate(self, attrs):
+        if "email" in attrs and not attrs.get("password"):
+            raise serializers.ValidationError({"password": ["The current password is needed to change the e-mail."]})
+        return attrs
 
 
 class BadgeBriefSerializer(serializers.Serializer):
@@ -165,3 +195,77 @@ class BlockSerializer(serializers.ModelSerializer):
         model = Block
         fields = ["user", "created_at"]
         read_only_fields = fields
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """A row of the people directory: public fields only."""
+
+    skills = serializers.SerializerMethodField()
+    avatar = optional_url_field()
+    match_score = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "handle", "name", "avatar", "bio", "skills", "looking_to_collaborate", "hire_me", "karma",
+            "match_score",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_skills(self, user) -> list[dict]:
+        return UserSkillSerializer(user.user_skills.all(), many=True).data
+
+
+class PeopleQuerySerializer(serializers.Serializer):
+    skill = serializers.ListField(child=serializers.CharField(max_length=50), max_length=10, required=False)
+    min_proficiency = serializers.ChoiceField(choices=Proficiency.choices, required=False)
+    looking_to_collaborate = serializers.BooleanField(required=False, allow_null=True, default=None)
+    hire_me = serializers.BooleanField(required=False, allow_null=True, default=None)
+    search = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class EmailVerifySerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=500)
+
+
+class EmailVerifiedSerializer(serializers.Serializer):
+    email_verified = serializers.BooleanField()
+
+
+class EmailChangeSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class GitHubAuthorizeQuerySerializer(serializers.Serializer):
+    redirect_uri = serializers.CharField(max_length=500)
+
+
+class GitHubAuthorizeSerializer(serializers.Serializer):
+    authorize_url = serializers.CharField()
+    state = serializers.CharField()
+
+
+class GitHubLoginSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=200)
+    state = serializers.CharField(max_length=1000)
+
+
+class GitHubLoginResponseSerializer(AuthResponseSerializer):
+    created = serializers.BooleanField()
+
+
+class EraseSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False, required=False)
+    github_code = serializers.CharField(max_length=200, required=False)
+    state = serializers.CharField(max_length=1000, required=False, help_text="the state of that GitHub login")

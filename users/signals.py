@@ -5,6 +5,9 @@ user_followed(sender, follower, followee)       only when a new follow was creat
 user_unfollowed(sender, follower, followee)
 user_blocked(sender, blocker, blocked)          only when a new block was created
 user_unblocked(sender, blocker, blocked)
+user_erased(sender, user_id)                    the account was erased (DELETE users/me/): apps delete the
+                                                personal data they hold about user_id (notifications,
+                                                uploads nothing else uses, badges...); content stays
 """
 
 from django.dispatch import Signal
@@ -14,3 +17,4 @@ user_followed = Signal()
 user_unfollowed = Signal()
 user_blocked = Signal()
 user_unblocked = Signal()
+user_erased = Signal()

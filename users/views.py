@@ -1,23 +1,42 @@
+import hashlib
+import json
+
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
+from api.exceptions import RateLimited
 from api.permissions import IsStaff
-from api.ratelimit import enforce_rate_limit
+from api.ratelimit import check_rate_limit, enforce_rate_limit
 from users import selectors, services
-from users.models import User
+from users.models import Proficiency, User
 from users.serializers import (
     AuthResponseSerializer,
     BlockSerializer,
+    EmailVerifiedSerializer,
+    EmailVerifySerializer,
+    EraseSerializer,
+    GitHubAuthorizeQuerySerializer,
+    GitHubAuthorizeSerializer,
+    GitHubLoginResponseSerializer,
+    GitHubLoginSerializer,
     LogoutSerializer,
     MeSerializer,
     PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
+    PeopleQuerySerializer,
+    PersonSerializer,
     ProfileUpdateSerializer,
     PublicProfileSerializer,
     RegisterSerializer,
@@ -65,6 +84,15 @@ class RefreshView(TokenRefreshView):
         return super().post(request, *args, **kwargs)
 
 
+class TokenVerifyAliasView(TokenVerifyView):
+    """200 {} when the token (access or refresh) is valid, 401 otherwise."""
+
+    @extend_schema(tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="auth.token-verify", rate=settings.RATELIMIT_TOKEN_VERIFY)
+        return super().post(request, *args, **kwargs)
+
+
 class LogoutView(APIView):
     permission_classes = [permissions.AllowAny]
 
@@ -90,6 +118,142 @@ class PasswordChangeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _address_ident(email: str) -> str:
+    """Rate-limit key for an e-mail address: a digest, so the cache never holds addresses."""
+    return "email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+class PasswordResetView(APIView):
+    """Always 202 and the same work whether or not the address has an account (no enumeration)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=PasswordResetSerializer, responses={202: None}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="auth.password-reset", rate=settings.RATELIMIT_AUTH)
+        data = PasswordResetSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data["email"]
+        wait = check_rate_limit(
+            group="auth.password-reset.address", ident=_address_ident(email), rate=settings.RATELIMIT_PASSWORD_RESET
+        )
+        if wait is not None:
+            raise RateLimited(wait=wait)
+        services.password_reset_request(email=email)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="auth.password-reset-confirm", rate=settings.RATELIMIT_AUTH)
+        data = PasswordResetConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_confirm(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerifyView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=EmailVerifySerializer, responses={200: EmailVerifiedSerializer}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="auth.email-verify", rate=settings.RATELIMIT_AUTH)
+        data = EmailVerifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.email_verify(key=data.validated_data["key"])
+        return Response({"email_verified": user.email_verified})
+
+
+class EmailResendView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={202: None}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="auth.email-resend", rate=settings.RATELIMIT_EMAIL_RESEND, per="user")
+        services.email_verification_resend(user=request.user)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class GitHubLoginView(APIView):
+    """GET: where to send the browser; POST: the code GitHub sent back → our tokens.
+
+    A signed-in caller's POST links the GitHub account to them instead of signing in someone else.
+    """
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("redirect_uri", str, required=True)],
+        responses={200: GitHubAuthorizeSerializer},
+        tags=["auth"],
+    )
+    def get(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="auth.github", rate=settings.RATELIMIT_AUTH)
+        query = GitHubAuthorizeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(services.github_authorize(redirect_uri=query.validated_data["redirect_uri"]))
+
+    @extend_schema(request=GitHubLoginSerializer, responses={200: GitHubLoginResponseSerializer}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="auth.github", rate=settings.RATELIMIT_AUTH)
+        data = GitHubLoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        caller = request.user if request.user.is_authenticated else None
+        user, created = services.github_login(**data.validated_data, user=caller)
+        me = selectors.user_list().get(pk=user.pk)
+        return Response({"user": MeSerializer(me).data, **_tokens_for(user), "created": created})
+
+
+class GitHubUnlinkView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={204: None}, tags=["auth"])
+    def delete(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="users.account", rate=settings.RATELIMIT_ACCOUNT, per="user")
+        services.github_unlink(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PeopleView(GenericAPIView):
+    """The people directory: public profiles, best skill match first, then karma."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = PersonSerializer
+    queryset = User.objects.none()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("skill", str, many=True, description="repeatable: all of them"),
+            OpenApiParameter("min_proficiency", str, enum=[level for level, _ in Proficiency.choices]),
+            OpenApiParameter("looking_to_collaborate", bool),
+            OpenApiParameter("hire_me", bool),
+            OpenApiParameter("search", str, description="handle, name or bio"),
+        ],
+        tags=["users"],
+    )
+    def get(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="users.people", rate=settings.RATELIMIT_PEOPLE, per="user")
+        params = {key: request.query_params.get(key) for key in request.query_params if key != "skill"}
+        if "skill" in request.query_params:
+            params["skill"] = request.query_params.getlist("skill")
+        query = PeopleQuerySerializer(data=params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        people = selectors.people_directory(
+            viewer=request.user,
+            skills=[services.normalize_skill_name(name) for name in filters.get("skill", [])],
+            min_proficiency=filters.get("min_proficiency"),
+            looking_to_collaborate=filters.get("looking_to_collaborate"),
+            hire_me=filters.get("hire_me"),
+            search=(filters.get("search") or "").strip() or None,
+        )
+        page = self.paginate_queryset(people)
+        return self.get_paginated_response(PersonSerializer(page, many=True).data)
+
+
 class SkillsReplaceSerializer(serializers.Serializer):
     skills = skills_field()
 
@@ -102,7 +266,7 @@ class UserViewSet(viewsets.GenericViewSet):
     def get_permissions(self):
         if self.action == "list":
             return [IsStaff()]
-        if self.action in {"me", "update_me", "replace_my_skills", "follow", "block", "my_blocks"}:
+        if self.action in {"me", "update_me", "replace_my_skills", "follow", "block", "my_blocks", "export"}:
             return [permissions.IsAuthenticated()]
         return [permissions.AllowAny()]
 
@@ -130,11 +294,38 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(methods=["GET"], responses={200: MeSerializer})
     @extend_schema(methods=["PATCH"], request=ProfileUpdateSerializer, responses={200: MeSerializer})
-    @action(detail=False, methods=["get", "patch"], url_path="me")
+    @extend_schema(methods=["DELETE"], request=EraseSerializer, responses={204: None})
+    @action(detail=False, methods=["get", "patch", "delete"], url_path="me")
     def me(self, request, *args, **kwargs):
         if request.method == "PATCH":
             return self._update_me(request)
+        if request.method == "DELETE":
+            return self._erase_me(request)
         return self._me_response(request.user)
+
+    def _erase_me(self, request):
+        """Erase my account: my password, or for a password-less account a fresh GitHub code + state."""
+        enforce_rate_limit(request, group="users.account", rate=settings.RATELIMIT_ACCOUNT, per="user")
+        data = EraseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_erase(
+            user=request.user,
+            password=data.validated_data.get("password"),
+            github_code=data.validated_data.get("github_code"),
+            github_state=data.validated_data.get("state"),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    @action(detail=False, methods=["get"], url_path="me/export", pagination_class=None)
+    def export(self, request, *args, **kwargs):
+        """Everything CodeNest holds about me, as a JSON file download."""
+        enforce_rate_limit(request, group="users.account", rate=settings.RATELIMIT_ACCOUNT, per="user")
+        body = json.dumps(selectors.user_export(user=request.user), indent=2, ensure_ascii=False)
+        response = HttpResponse(body, content_type="application/json")
+        filename = f"codenest-{request.user.handle}-{timezone.now():%Y%m%d}.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
     @extend_schema(request=ProfileUpdateSerializer, responses={200: MeSerializer})
     @action(detail=False, methods=["patch"], url_path="update")

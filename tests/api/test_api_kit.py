@@ -29,7 +29,7 @@ def test_unknown_path_is_json_404(anon_client):
 
 
 def test_method_not_allowed_405(auth_client):
-    response = auth_client.delete("/api/v1/users/me/")
+    response = auth_client.put("/api/v1/users/me/", {})  # GET, PATCH and DELETE only
     assert response.status_code == 405
     assert "detail" in response.json()
 

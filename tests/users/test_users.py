@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 ME_FIELDS = {
     "id", "handle", "name", "avatar", "email", "bio", "github_url", "linkedin_url", "looking_to_collaborate",
     "skills", "karma", "current_streak", "longest_streak", "date_joined", "hire_me", "portfolio_url", "dm_policy",
+    "email_verified", "has_password", "github_login",
 }  # fmt: skip
 PROFILE_FIELDS = {
     "id", "handle", "name", "avatar", "bio", "github_url", "linkedin_url", "looking_to_collaborate", "skills",
@@ -52,12 +53,18 @@ class TestMe:
         assert response.status_code == 200
         assert response.json()["skills"] == [{"skill": "rust", "proficiency": "expert"}]
 
-    def test_patch_cannot_change_email_karma_or_staff(self, auth_client, user):
-        response = auth_client.patch(ME, {"email": "evil@example.com", "karma": 999, "is_staff": True})
+    def test_patch_cannot_change_karma_or_staff(self, auth_client, user):
+        response = auth_client.patch(ME, {"karma": 999, "is_staff": True})
         assert response.status_code == 200
         user.refresh_from_db()
         assert (user.karma, user.is_staff) == (0, False)
-        assert user.email != "evil@example.com"
+
+    def test_patch_email_without_password_400_and_nothing_changes(self, auth_client, user):
+        response = auth_client.patch(ME, {"email": "evil@example.com", "name": "Changed"})
+        assert response.status_code == 400
+        assert "password" in response.json()
+        user.refresh_from_db()
+        assert user.email != "evil@example.com" and user.name != "Changed"
 
     def test_patch_bad_input_changes_nothing(self, auth_client, user):
         response = auth_client.patch(
@@ -247,7 +254,7 @@ class TestStaffList:
         for other in UserFactory.create_batch(size):
             user_set_skills(user=other, skills=[{"skill": "go", "proficiency": "expert"}])
         client = make_client(staff)
-        with django_assert_num_queries(4):  # auth user, count, page, skills prefetch
+        with django_assert_num_queries(5):  # auth user, count, page, skills and GitHub-link prefetches
             response = client.get("/api/v1/users/?page_size=100")
         assert response.json()["count"] == size + 1
 

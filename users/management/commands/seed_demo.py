@@ -35,7 +35,13 @@ class Command(BaseCommand):
             user = User.objects.filter(handle=handle).first()
             if user is None:
                 create = User.objects.create_superuser if staff else User.objects.create_user
-                user = create(email=f"{handle}@codenest.dev", password=DEMO_PASSWORD, handle=handle, name=name)
+                user = create(
+                    email=f"{handle}@codenest.dev",
+                    password=DEMO_PASSWORD,
+                    handle=handle,
+                    name=name,
+                    email_verified=True,
+                )
                 user.looking_to_collaborate = looking
                 user.save(update_fields=["looking_to_collaborate"])
                 user_set_skills(user=user, skills=[{"skill": s, "proficiency": p} for s, p in skills])
