@@ -353,8 +353,10 @@ if STORAGE_URL:
     }
 LINK_PREVIEW_TIMEOUT = env.float("LINK_PREVIEW_TIMEOUT", default=5.0)
 LINK_PREVIEW_MAX_BYTES = env.int("LINK_PREVIEW_MAX_BYTES", default=1024 * 1024)
-# Tests only: let the preview fetcher reach loopback test servers. Production never sets it.
-LINK_PREVIEW_ALLOW_PRIVATE = env.bool("LINK_PREVIEW_ALLOW_PRIVATE", default=False)
+# Networks the preview fetcher may reach although they are not public: only ever the local servers
+# of tests (a settings fixture, or CODENEST_TEST_PREVIEW_NETWORKS for a test's worker process).
+# Production has none: outside tests no variable can set it.
+LINK_PREVIEW_ALLOWED_NETWORKS: list[str] = env.list("CODENEST_TEST_PREVIEW_NETWORKS", default=[]) if TESTING else []
 
 # --- production safety -----------------------------------------------------------------------
 if not DEBUG:

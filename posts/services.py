@@ -18,6 +18,7 @@ from posts.selectors import SEARCH_CONFIG, users_who_can_see
 from rooms.models import Message, Room
 from rooms.selectors import is_room_member
 from rooms.services import message_delete_by_staff
+from uploads.previews import links_in, previews_for_text
 from uploads.services import uploads_for_attaching
 from users.models import User
 from users.selectors import users_mentioned_in
@@ -93,6 +94,7 @@ def post_create(
         post.tags.set(_tags_named(tags))
     if pictures:
         post.images.set(pictures)
+    _fetch_previews_after_commit(post)
     post_refresh_search_vector(posts=Post.objects.filter(pk=post.pk))
     mentioned = users_who_can_see(
         users=users_mentioned_in(f"{title}\n{content}", exclude_id=author.pk), room_id=post.room_id
@@ -121,7 +123,34 @@ def post_update(*, post: Post, editor: User, data: dict) -> Post:
         post.tags.set(_tags_named(data["tags"]))
     if {"title", "content"} & set(changed):
         post_refresh_search_vector(posts=Post.objects.filter(pk=post.pk))
+    if {"url", "content"} & set(changed):
+        _fetch_previews_after_commit(post, edited=True)
     return post
+
+
+def _post_links_text(post: Post) -> str:
+    return f"{post.url}\n{post.content}" if post.url else post.content
+
+
+def _fetch_previews_after_commit(post: Post, *, edited: bool = False) -> None:
+    if links_in(_post_links_text(post)) or edited:
+        from posts.tasks import fetch_post_previews  # tasks import this module
+
+        transaction.on_commit(lambda: fetch_post_previews.delay(post.pk))
+
+
+def post_attach_previews(*, post_id: int) -> Post | None:
+    """Previews of the first 3 links of a post (its url first), fetched outside any transaction."""
+    post = Post.objects.filter(pk=post_id).only("id", "url", "content").first()
+    if post is None:
+        return None
+    text = _post_links_text(post)
+    previews = previews_for_text(text)
+    with transaction.atomic():
+        current = Post.objects.select_for_update().filter(pk=post_id).only("id", "url", "content").first()
+        if current is not None and _post_links_text(current) == text:
+            current.previews.set(previews)
+    return current
 
 
 @transaction.atomic

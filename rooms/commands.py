@@ -28,6 +28,7 @@ from rooms.models import Message, MessageKind, Room
 from rooms.permissions import require_member
 from rooms.selectors import membership_of
 from users.models import User
+from users.services import require_verified_email
 
 COMMAND_RE = re.compile(r"\A/([A-Za-z][A-Za-z0-9_-]{0,31})(?:\s+(.*?))?\s*\Z", re.DOTALL)
 
@@ -124,6 +125,7 @@ def command_run(*, room: Room, user, name: str, args: str, client_id: str | None
     command = _registry.get(name)
     if command is None:
         raise _unknown(name)
+    require_verified_email(user)  # a command is a content write, like the message it stands for
     require_member(membership_of(room=room, user=user))
     if room.is_archived:
         raise PermissionDenied("This room is archived.")
@@ -144,6 +146,8 @@ def chat_send(
     if kind == MessageKind.TEXT and content.startswith("//"):
         content = content[1:]  # escaped: the literal text "/..."
     elif kind == MessageKind.TEXT and (parsed := parse_command(content)) is not None:
+        if fields.get("attachments"):  # refused rather than silently dropped
+            raise ValidationError({"attachments": ["A slash command takes no attachments."]})
         name, args = parsed
         return command_run(room=room, user=author, name=name, args=args, client_id=client_id)
     return services.message_post(room=room, author=author, content=content, kind=kind, client_id=client_id, **fields)

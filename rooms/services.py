@@ -30,8 +30,9 @@ from rooms.models import (
     RoomTag,
 )
 from rooms.permissions import require_member, require_moderator, require_outranks, require_owner
-from rooms.selectors import attach_reactions, membership_of
+from rooms.selectors import MESSAGE_FILES, attach_reactions, membership_of
 from rooms.serializers import message_payload, user_summary
+from uploads.previews import links_in, previews_for_text
 from uploads.services import uploads_for_attaching
 from users.selectors import users_mentioned_in
 from users.services import require_verified_email
@@ -365,9 +366,39 @@ def message_post(
     if files:
         message.attachments.set(files)
     _publish(message)
+    _fetch_previews_after_commit(message)
     mentioned = _mentioned_viewers(room, message)
     _on_commit_send(signals.message_posted, sender=Message, message=message, mentioned_users=mentioned)
     return message, True
+
+
+def _fetch_previews_after_commit(message: Message, *, edited: bool = False) -> None:
+    if message.kind == MessageKind.TEXT and (links_in(message.content) or edited):
+        from rooms.tasks import fetch_message_previews  # tasks import this module
+
+        transaction.on_commit(lambda: fetch_message_previews.delay(message.pk))
+
+
+def message_attach_previews(*, message_id: int) -> Message | None:
+    """Previews of the first 3 links of a message, fetched outside any transaction, then attached.
+
+    When they change, the room hears `message.updated`. Safe to retry: the same links give the same
+    (cached) previews and no second broadcast.
+    """
+    content = Message.objects.filter(pk=message_id, is_deleted=False).values_list("content", flat=True).first()
+    if content is None:
+        return None
+    previews = previews_for_text(content)
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.is_deleted or message.content != content:
+            return message  # deleted or edited meanwhile: the edit's own task takes over
+        if set(message.previews.values_list("pk", flat=True)) == {p.pk for p in previews}:
+            return message
+        message.previews.set(previews)
+        message = Message.objects.select_related("author").prefetch_related(*MESSAGE_FILES).get(pk=message_id)
+        _broadcast_message(message, "room.message_updated")
+    return message
 
 
 def _publish(message: Message) -> None:
@@ -434,6 +465,7 @@ def message_edit(*, room: Room, editor, message_id: int, content: str) -> Messag
     message.save(update_fields=["content", "edited_at"])
     message.author = editor
     _broadcast_message(message, "room.message_updated")
+    _fetch_previews_after_commit(message, edited=True)
     return message
 
 

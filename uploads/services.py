@@ -128,14 +128,15 @@ def uploads_delete_unused(*, older_than: timedelta = UNUSED_GRACE, batch: int = 
             return deleted
 
 
-def uploads_erase_for_user(*, user) -> int:
-    """An erased account: its uploads that nothing uses go; the rest stay, unowned."""
+def uploads_erase_for_user(*, user_id: int) -> int:
+    """An erased account: its uploads that nothing uses go (rows and files); the files its messages
+    and posts still show stay, owned by nobody."""
     deleted = 0
     with transaction.atomic():
-        for upload in unused(Upload.objects.select_for_update().filter(owner=user)):
+        for upload in unused(Upload.objects.select_for_update().filter(owner_id=user_id)):
             _delete(upload)
             deleted += 1
-        Upload.objects.filter(owner=user).update(owner=None)
+        Upload.objects.filter(owner_id=user_id).update(owner=None)
     return deleted
 
 

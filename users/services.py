@@ -16,6 +16,7 @@ from social_django.models import UserSocialAuth
 
 from api.exceptions import CodedPermissionDenied
 from users import emails, github, selectors, signals
+from users.avatars import delete_avatar_file
 from users.models import Block, Follow, Skill, User, UserSkill
 
 PROFILE_FIELDS = (
@@ -334,6 +335,7 @@ def user_erase(
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         user_id = user.pk
+        avatar = user.avatar  # our avatar file, if it is one, goes after commit (users/avatars.py)
         UserSkill.objects.filter(user=user).delete()
         Follow.objects.filter(Q(follower=user) | Q(followee=user)).delete()
         Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
@@ -348,6 +350,7 @@ def user_erase(
         user.set_unusable_password()
         user.erased_at = timezone.now()
         user.save()
+        transaction.on_commit(lambda: delete_avatar_file(avatar))
         transaction.on_commit(lambda: signals.user_erased.send(sender=User, user_id=user_id))
 
 

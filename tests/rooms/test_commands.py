@@ -226,3 +226,33 @@ async def test_clients_cannot_send_system_messages(chat):
     assert (frame["type"], frame["code"]) == ("error", "invalid")
     assert not await call(Message.objects.exists)
     await socket.disconnect()
+
+
+def test_a_command_takes_no_attachments(make_client, chat, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    room, _, member = chat
+    client = make_client(member)
+    file = SimpleUploadedFile("notes.txt", b"some notes", content_type="text/plain")
+    uploaded = client.post("/api/v1/uploads/", {"file": file}, format="multipart")
+    assert uploaded.status_code == 201
+    body = {"content": "/me shares notes", "attachments": [uploaded.json()["id"]]}
+    response = client.post(f"/api/v1/rooms/{room.pk}/messages/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"attachments": ["A slash command takes no attachments."]}
+    assert not Message.objects.exists()
+
+
+async def test_commands_need_a_verified_email_when_it_is_mandatory(chat, settings):
+    settings.EMAIL_VERIFICATION = "mandatory"
+    room, _, _ = chat
+    pending = await call(UserFactory, email_verified=False)
+    await call(MembershipFactory, room=room, user=pending)
+    socket = await room_socket(room.pk, pending)
+    await send(socket, "/me waves")
+    frame = await socket.receive_json_from()
+    assert (frame["type"], frame["code"]) == ("error", "forbidden") and "Verify your e-mail" in frame["detail"]
+    assert not await call(Message.objects.exists)
+    await socket.disconnect()
