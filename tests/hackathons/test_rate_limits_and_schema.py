@@ -50,3 +50,26 @@ def test_error_answers_are_in_the_schema(anon_client, path, method, statuses):
     assert matching, sorted(p for p in paths if "hackathon" in p)
     responses = paths[matching[0]][method]["responses"]
     assert statuses <= set(responses), sorted(responses)
+
+
+@pytest.mark.parametrize(
+    "who,method,build",
+    [
+        ("outsider", "post", lambda f: (f.url("teams/"), {"name": "Gamma"})),
+        ("outsider", "post", lambda f: (f.team_url(f.alpha, "join/"), {"message": "hi"})),
+        ("leader", "patch", lambda f: (f.team_url(f.alpha), {"description": "x"})),
+        ("leader", "put", lambda f: (f.team_url(f.alpha, "submission/"), {"title": "T"})),
+        ("organizer", "patch", lambda f: (f.url(), {"description": "x"})),
+    ],
+)
+def test_mandatory_email_verification_covers_hackathon_content(settings, field, who, method, build):
+    from hackathons.models import Submission, Team
+
+    settings.EMAIL_VERIFICATION = "mandatory"
+    type(field.leader).objects.filter(pk=getattr(field, who).pk).update(email_verified=False)
+    url, body = build(field)
+    before = (Team.objects.count(), JoinRequest.objects.count(), Submission.objects.count())
+    response = getattr(field.client(who), method)(url, body, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "email_unverified"
+    assert (Team.objects.count(), JoinRequest.objects.count(), Submission.objects.count()) == before
