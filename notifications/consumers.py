@@ -1,13 +1,19 @@
-"""`/ws/notifications/?token=`: a user's notifications and unread count, pushed as they happen."""
+"""`/ws/notifications/?token=`: a user's notifications and unread count, pushed as they happen.
+
+Frames and close codes: docs/websockets.md.
+"""
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from rest_framework.exceptions import ParseError
 
+from api.parsers import loads_json
 from codenest.realtime import user_group
+from codenest.sockets import CLOSE_UNAUTHENTICATED, unauthenticated_reason
 from notifications import selectors
 
-CLOSE_UNAUTHENTICATED = 4401
+MAX_FRAME_CHARS = 1_000  # this socket only takes pings
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -18,7 +24,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=CLOSE_UNAUTHENTICATED, reason=unauthenticated_reason(self.scope))
             return
         # Join before counting, so nothing created in between is missed.
         self.group_name = user_group(user.pk)
@@ -37,9 +43,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     @classmethod
     async def decode_json(cls, text_data):
+        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            return None
         try:
-            return await super().decode_json(text_data)
-        except ValueError:
+            return loads_json(text_data)  # malformed or too deeply nested → an `error` frame
+        except ParseError:
             return None
 
     async def dispatch(self, message):
