@@ -12,13 +12,18 @@ from django.utils.text import Truncator
 
 from events import signals as event_signals
 from gamification import signals as gamification_signals
+from hackathons import signals as hackathon_signals
+from hackathons.models import TeamMember
 from notifications.models import Verb
-from notifications.services import notification_create, notification_create_many
+from notifications.services import notification_create, notification_create_many, notification_create_once
 from posts import signals as post_signals
 from projects import signals as project_signals
+from projects.models import ProjectRole
 from rooms import signals as room_signals
-from rooms.models import Ban, Membership
+from rooms.conversations.selectors import conversation_recipients
+from rooms.models import Ban, Membership, ParticipantStatus
 from users import signals as user_signals
+from users.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +52,10 @@ def _who_can_see_room(room, users) -> list:
     users = [user for user in users if user.pk not in banned]
     if room.is_public or not users:
         return users
-    members = set(Membership.objects.filter(room=room, user__in=users).values_list("user_id", flat=True))
-    return [user for user in users if user.pk in members]
+    # Conversations: a pending or declined request's recipient is not (yet) part of it.
+    members = Membership.objects.filter(room=room, user__in=users, status=ParticipantStatus.ACTIVE)
+    member_ids = set(members.values_list("user_id", flat=True))
+    return [user for user in users if user.pk in member_ids]
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -79,12 +86,62 @@ def notify_message_mentions(sender, message, mentioned_users=(), **kwargs):
         recipients=_who_can_see_room(room, mentioned_users),
         actor=message.author,
         verb=Verb.MENTION,
-        message=f"@{message.author.handle} mentioned you in {room.name}: {_short(message.content)}",
+        message=f"@{message.author.handle} mentioned you in {room.name or 'a conversation'}: {_short(message.content)}",
         link=f"/rooms/{room.pk}?message={message.pk}",
         target_type="message",
         target_id=message.pk,
         data={"room": room.pk},
     )
+
+
+# --- conversations (rooms of kind direct/group) --------------------------------------------------
+
+
+def _notify_message_request(room, starter, recipient) -> None:
+    """One message_request per conversation and recipient, ever: later messages add nothing."""
+    notification_create_once(
+        recipient=recipient,
+        actor=starter,
+        verb=Verb.MESSAGE_REQUEST,
+        message=f"@{starter.handle} wants to send you a message",
+        link=f"/conversations/{room.pk}",
+        target_type="conversation",
+        target_id=room.pk,
+        data={"conversation": room.pk},
+    )
+
+
+@receiver(room_signals.conversation_started, dispatch_uid="notifications.message_request")
+@never_breaks_the_action
+def notify_message_request(sender, room, starter, requested_users=(), **kwargs):
+    for recipient in requested_users:
+        _notify_message_request(room, starter, recipient)
+
+
+@receiver(room_signals.message_posted, dispatch_uid="notifications.direct_message")
+@never_breaks_the_action
+def notify_direct_message(sender, message, **kwargs):
+    """direct_message: ONE unread notification per conversation (refreshed by each new message);
+    a muted conversation notifies nothing; a request's recipient gets its one message_request."""
+    room, author = message.room, message.author
+    if not room.is_conversation or author is None:
+        return
+    for participant in conversation_recipients(room=room, exclude_user_id=author.pk):
+        if participant.status == ParticipantStatus.REQUEST:
+            _notify_message_request(room, author, participant.user)
+        elif participant.status == ParticipantStatus.ACTIVE and not participant.muted:
+            where = f" in {room.name}" if room.name else ""
+            notification_create_once(
+                recipient=participant.user,
+                actor=author,
+                verb=Verb.DIRECT_MESSAGE,
+                message=f"@{author.handle}{where}: {_short(message.content)}",
+                link=f"/conversations/{room.pk}",
+                target_type="conversation",
+                target_id=room.pk,
+                data={"conversation": room.pk, "message": message.pk},
+                while_unread=True,
+            )
 
 
 @receiver(room_signals.invite_created, dispatch_uid="notifications.room_invite")
@@ -170,7 +227,9 @@ def notify_comment(sender, comment, mentioned_users=(), **kwargs):
 
 @receiver(project_signals.member_added, dispatch_uid="notifications.project_member_added")
 @never_breaks_the_action
-def notify_project_member_added(sender, project, user, role, added_by=None, **kwargs):
+def notify_project_member_added(sender, project, user, role, added_by=None, join_request=None, **kwargs):
+    if join_request is not None:  # an accepted request: `join_request_accepted` tells them
+        return
     by = f"@{added_by.handle} added you" if added_by is not None else "You were added"
     notification_create(
         recipient=user,
@@ -251,6 +310,107 @@ def notify_event_reminder(sender, event, slot, recipients=(), **kwargs):
         message=f"Reminder: “{_short(event.title)}” starts at {_when(slot)}",
         **_event_common(event, slot),
     )
+
+
+# --- project join requests -------------------------------------------------------------------
+
+
+@receiver(project_signals.join_request_created, dispatch_uid="notifications.project_join_request")
+@never_breaks_the_action
+def notify_project_join_request(sender, join_request, **kwargs):
+    project, requester = join_request.project, join_request.user
+    managers = User.objects.filter(
+        project_memberships__project=project,
+        project_memberships__role__in=[ProjectRole.OWNER, ProjectRole.MAINTAINER],
+    )
+    notification_create_many(
+        recipients=managers,
+        actor=requester,
+        verb=Verb.JOIN_REQUEST,
+        message=f"@{requester.handle} asked to join {project.name}: {_short(join_request.message)}",
+        link=f"/projects/{project.pk}/join-requests",
+        target_type="project_join_request",
+        target_id=join_request.pk,
+        data={"project": project.pk, "request": join_request.pk},
+    )
+
+
+@receiver(project_signals.join_request_accepted, dispatch_uid="notifications.project_join_request_accepted")
+@never_breaks_the_action
+def notify_project_join_request_accepted(sender, join_request, accepted_by=None, **kwargs):
+    project = join_request.project
+    notification_create(
+        recipient=join_request.user,
+        actor=accepted_by,
+        verb=Verb.JOIN_REQUEST_ACCEPTED,
+        message=f"Your request to join {project.name} was accepted: you are a developer now",
+        link=f"/projects/{project.pk}",
+        target_type="project",
+        target_id=project.pk,
+        data={"project": project.pk, "request": join_request.pk},
+    )
+
+
+# --- hackathons ------------------------------------------------------------------------------
+
+
+@receiver(hackathon_signals.join_request_created, dispatch_uid="notifications.team_join_request")
+@never_breaks_the_action
+def notify_team_join_request(sender, join_request, **kwargs):
+    team, requester = join_request.team, join_request.user
+    notification_create(
+        recipient=team.leader,
+        actor=requester,
+        verb=Verb.JOIN_REQUEST,
+        message=f"@{requester.handle} asked to join your team {team.name}: {_short(join_request.message)}",
+        link=f"/hackathons/{team.hackathon_id}/teams/{team.pk}",
+        target_type="team_join_request",
+        target_id=join_request.pk,
+        data={"hackathon": team.hackathon_id, "team": team.pk, "request": join_request.pk},
+    )
+
+
+@receiver(hackathon_signals.join_request_accepted, dispatch_uid="notifications.team_join_request_accepted")
+@never_breaks_the_action
+def notify_team_join_request_accepted(sender, join_request, accepted_by=None, **kwargs):
+    team = join_request.team
+    notification_create(
+        recipient=join_request.user,
+        actor=accepted_by,
+        verb=Verb.JOIN_REQUEST_ACCEPTED,
+        message=f"You are on team {team.name} now: your request to join was accepted",
+        link=f"/hackathons/{team.hackathon_id}/teams/{team.pk}",
+        target_type="team",
+        target_id=team.pk,
+        data={"hackathon": team.hackathon_id, "team": team.pk, "request": join_request.pk},
+    )
+
+
+@receiver(hackathon_signals.results_published, dispatch_uid="notifications.hackathon_result")
+@never_breaks_the_action
+def notify_hackathon_result(sender, hackathon, teams=(), **kwargs):
+    """Every current team member hears their team's rank; teams without a submission are told the results are out."""
+    ranked = {team.pk: team for team in teams}
+    memberships = TeamMember.objects.filter(hackathon=hackathon, left_at__isnull=True).select_related("user", "team")
+    by_team: dict = {}
+    for membership in memberships:
+        by_team.setdefault(membership.team, []).append(membership.user)
+    for team, users in by_team.items():
+        placed = ranked.get(team.pk)
+        if placed is not None and placed.final_rank is not None:
+            outcome = f"your team {team.name} placed #{placed.final_rank} with {placed.final_score:.2f} points"
+        else:
+            outcome = f"your team {team.name} made no submission"
+        notification_create_many(
+            recipients=users,
+            actor=hackathon.organizer,
+            verb=Verb.HACKATHON_RESULT,
+            message=f"Results of {hackathon.name} are out: {outcome}",
+            link=f"/hackathons/{hackathon.pk}/leaderboard",
+            target_type="hackathon",
+            target_id=hackathon.pk,
+            data={"hackathon": hackathon.pk, "team": team.pk, "rank": placed.final_rank if placed else None},
+        )
 
 
 # --- gamification ----------------------------------------------------------------------------
