@@ -1,4 +1,8 @@
-"""`/ws/notifications/?token=`: a user's notifications and unread count, pushed as they happen."""
+"""`/ws/notifications/?token=`: a user's notifications and unread count, pushed as they happen, and
+`conversation.message` frames for new messages in conversations the user has no socket open on.
+
+Frames and close codes: docs/websockets.md.
+"""
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -7,9 +11,9 @@ from rest_framework.exceptions import ParseError
 
 from api.parsers import loads_json
 from codenest.realtime import user_group
+from codenest.sockets import CLOSE_UNAUTHENTICATED, unauthenticated_reason
 from notifications import selectors
 
-CLOSE_UNAUTHENTICATED = 4401
 MAX_FRAME_CHARS = 1_000  # this socket only takes pings
 
 
@@ -21,7 +25,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=CLOSE_UNAUTHENTICATED, reason=unauthenticated_reason(self.scope))
             return
         # Join before counting, so nothing created in between is missed.
         self.group_name = user_group(user.pk)
@@ -55,6 +59,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def notification_created(self, event):
         await self.send_json({"type": "notification", "notification": event["notification"]})
         await self._send_unread_count(event["unread_count"])
+
+    async def conversation_message(self, event):
+        """A message in one of my conversations that I do not have open (sent by rooms.services)."""
+        frame = {"type": "conversation.message", "conversation": event["conversation"], "message": event["message"]}
+        await self.send_json(frame)
 
     async def notification_unread_count(self, event):
         await self._send_unread_count(event["count"])
