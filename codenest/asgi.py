@@ -12,30 +12,6 @@ from codenest.startup import require_secret_key  # noqa: E402
 
 require_secret_key()
 
-
-def leave_form_parsing_to_django() -> None:
-    """daphne's WebRequest keeps Twisted's POST form parsing on: Twisted then parses every multipart
-    body with the email package into `request.args`, which daphne never reads, holding many copies of
-    the body at once (a 20 MiB upload peaked at +260 MiB RSS, bench/uploads.py). Django parses the
-    body itself, streaming files to disk, so Twisted is told not to (its `parsePOSTFormSubmission`)."""
-    try:
-        from daphne.http_protocol import WebRequest
-    except ImportError:  # served by another ASGI server
-        return
-    if getattr(WebRequest, "form_parsing_left_to_django", False):
-        return
-    twisted_init = WebRequest.__init__
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("parsePOSTFormSubmission", False)
-        twisted_init(self, *args, **kwargs)
-
-    WebRequest.__init__ = __init__
-    WebRequest.form_parsing_left_to_django = True
-
-
-leave_form_parsing_to_django()
-
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 
@@ -44,7 +20,8 @@ def _daphne_requests_leave_bodies_alone() -> None:
 
     By default Twisted parses every multipart/form-data POST in memory on the reactor thread to fill
     `request.args`, which daphne never reads (the app gets the raw body), and answers a malformed one
-    with a bare "400 Bad Request" that never reaches Django: no JSON error, no log line.
+    with a bare "400 Bad Request" that never reaches Django: no JSON error, no log line. It also
+    held ~13 copies of the body at once: a 20 MiB upload peaked at +260 MiB RSS (bench/uploads.py).
     """
     try:
         from daphne.http_protocol import WebRequest
