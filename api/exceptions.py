@@ -1,12 +1,15 @@
 """One exception handler so every error has the shape of API.md and bad input never answers 500.
 
 - Django's ValidationError / PermissionDenied / Http404 raised by services become 400 / 403 / 404.
+- A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 (JSON), not Django's HTML 400.
 - 429 carries `retry_after` in the body besides the `Retry-After` header.
 - Database errors caused by input the validators let through (out-of-range numbers, races on a
   unique constraint) become 400 / 409 instead of a server error; the transaction is rolled back.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
@@ -24,6 +27,12 @@ class RateLimited(exceptions.Throttled):
         super().__init__(wait=wait, detail=detail or f"Too many requests. Try again in {wait} seconds.")
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "too_large"
+
+
 class CodedPermissionDenied(exceptions.PermissionDenied):
     """A 403 whose body names a machine-readable `code` besides `detail`: {"detail", "code"}."""
 
@@ -35,6 +44,11 @@ class Conflict(exceptions.APIException):
 
 
 def _translate(exc):
+    # Django refuses an oversized body with a SuspiciousOperation (an HTML 400 if left alone).
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge(f"Request body too large (at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes).")
+    if isinstance(exc, TooManyFieldsSent):
+        return exceptions.ParseError("Too many fields.")
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, DjangoPermissionDenied):

@@ -129,6 +129,8 @@ def _open_image(fileobj: IO[bytes], *, max_pixels: int) -> Image.Image:
         raise MediaError("The image is too large to decode.") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise MediaError("The image is corrupt or truncated.") from exc
+    except Exception as exc:  # Pillow's decoders raise odd errors (struct.error, IndexError) on crafted input
+        raise MediaError("The image could not be decoded.") from exc
     return image
 
 
@@ -181,7 +183,7 @@ def process_image(fileobj: IO[bytes], *, content_type: str, max_pixels: int) -> 
         thumb.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         thumb_fmt = "PNG" if fmt == "GIF" else fmt
         return ProcessedImage(data, content_type, still.width, still.height, _encode(thumb, thumb_fmt))
-    except (OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # a frame that fails to decode or encode: refuse the file, never a 500
         raise MediaError("The image is corrupt or truncated.") from exc
 
 
@@ -195,7 +197,7 @@ def process_avatar(fileobj: IO[bytes], *, max_pixels: int) -> bytes:
         image.seek(0)
         square = ImageOps.fit(ImageOps.exif_transpose(image).convert("RGBA"), (AVATAR_SIZE, AVATAR_SIZE))
         return _encode(square, "PNG")
-    except (OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # as in process_image
         raise MediaError("The image is corrupt or truncated.") from exc
 
 

@@ -1,15 +1,24 @@
-"""The one way real-time events leave the application.
+"""The one way real-time events and domain signals leave the application after a write.
 
 Group names are built here, and events go out through the channel layer only after the current
 transaction commits, so no client ever sees something that was rolled back. An event is a dict
 with a namespaced "type" ("room.message" is handled by a consumer's `room_message`). Imports no app.
+
+After-commit work never breaks the request that committed: the data is already saved, so a channel
+layer that is down (or a listener that fails) is logged, the request still answers its 2xx, and
+every later on-commit callback still runs (the mention notification, the streak).
 """
 
+import logging
+from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
 
 
 def room_group(room_id: int) -> str:
@@ -25,13 +34,27 @@ def project_group(project_id: int) -> str:
     return f"project.{project_id}"
 
 
-def send_event(group: str, event: dict[str, Any]) -> None:
-    """Send now (outside any transaction, e.g. presence or typing)."""
+def send_event(group: str, event: dict[str, Any]) -> bool:
+    """Send now (outside any transaction, e.g. presence or typing); False (logged) when the layer fails."""
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return False
+    try:
         async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        logger.exception("channel layer: sending %r to group %s failed", event.get("type"), group)
+        return False
+    return True
 
 
 def send_event_on_commit(group: str, event: dict[str, Any]) -> None:
     """Send once the surrounding transaction commits (at once when there is none)."""
-    transaction.on_commit(lambda: send_event(group, event))
+    transaction.on_commit(partial(send_event, group, event), robust=True)
+
+
+def send_signal_on_commit(signal: Signal, *, sender: Any, **kwargs: Any) -> None:
+    """Announce a domain signal once the transaction commits, to every receiver even if one fails.
+
+    `send_robust` calls each receiver whatever the others do and logs each failure (django.dispatch).
+    """
+    transaction.on_commit(partial(signal.send_robust, sender=sender, **kwargs), robust=True)

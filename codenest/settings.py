@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "channels",
     "api",
     "users",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (see CONTENT_SECURITY_POLICY)
     "api.deprecation.DeprecationHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -126,7 +128,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_LAYER_PREFIX", default="codenest")},
+            "CONFIG": {
+                # redis-py 8 gives every read a 5 s socket timeout by default, the same 5 s for which
+                # channels_redis's receive blocks in BZPOPMIN (RedisChannelLayer.brpop_timeout): an idle
+                # socket's read timed out first (TimeoutError → the consumer died, close 1011). Reads may
+                # take longer than the blocking pop; a dead Redis is still noticed within 15 s.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": env("CHANNEL_LAYER_PREFIX", default="codenest"),
+            },
         }
     }
 else:
@@ -194,7 +203,7 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "api.metadata.DescriptionOnlyMetadata",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.SafeJSONParser"],  # JSON nested too deep → 400
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -254,6 +263,30 @@ ROOM_PRESENCE_TTL = env.float("ROOM_PRESENCE_TTL", default=45)
 RATELIMIT_TRUST_X_FORWARDED_FOR = env.bool("RATELIMIT_TRUST_X_FORWARDED_FOR", default=False)
 # LocMem is process-local: fine for the embedded single-process default, Redis when REDIS_URL is set.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# --- Content-Security-Policy (django-csp), on every response ---------------------------------
+# Everything the admin, Swagger UI and ReDoc load is served by the app itself (WhiteNoise, sidecar):
+# scripts only from this origin, never inline (Swagger's initialiser is served as a file by the split
+# view, ReDoc starts from its <redoc> tag). Inline styles are allowed: ReDoc's styled-components and
+# Swagger UI inject <style> elements. Icons are data: URIs; ReDoc's search runs in a blob: worker.
+# Nothing else from another origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # ReDoc's side menu always shows Redocly's logo from their CDN (hard-coded in the bundle): that one
+        # file is allowed; offline it just fails to load and ReDoc hides it.
+        "img-src": ["'self'", "data:", "https://cdn.redoc.ly/redoc/logo-mini.svg"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- CORS ------------------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000"])

@@ -5,5 +5,6 @@ class EventsConfig(AppConfig):
     name = "events"
 
     def ready(self):
-        # rooms may not import events: events adds its /event command to rooms' registry itself.
-        from events import commands  # noqa: F401
+        # commands: rooms may not import events, so events adds its /event command to rooms' registry;
+        # receivers: connects the handlers of other apps' signals.
+        from events import commands, receivers  # noqa: F401

@@ -8,6 +8,8 @@ LOCATION_MAX_LENGTH = 200
 MAX_SLOTS_PER_EVENT = 50
 MIN_DURATION_MINUTES, MAX_DURATION_MINUTES = 5, 7 * 24 * 60
 DEFAULT_DURATION_MINUTES = 60
+# What an event's creator or moderators may edit after creation (status changes have their own services).
+EVENT_FIELDS = ("title", "description", "location", "duration_minutes")
 
 
 class EventStatus(models.TextChoices):

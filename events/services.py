@@ -15,11 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from codenest.realtime import room_group, send_event_on_commit, user_group
+from codenest.realtime import room_group, send_event_on_commit, send_signal_on_commit, user_group
 from events import selectors, signals
 from events.models import (
     DEFAULT_DURATION_MINUTES,
     DESCRIPTION_MAX_LENGTH,
+    EVENT_FIELDS,
     LOCATION_MAX_LENGTH,
     MAX_DURATION_MINUTES,
     MAX_SLOTS_PER_EVENT,
@@ -42,11 +43,10 @@ from users.models import User
 REMINDER_LEAD = timedelta(hours=1)
 # Far enough for any real plan; keeps date arithmetic (slot end, iCalendar) far from datetime's limits.
 MAX_SLOT_AHEAD = timedelta(days=5 * 366)
-EVENT_FIELDS = ("title", "description", "location", "duration_minutes")
 
 
 def _send_on_commit(signal, **kwargs) -> None:
-    transaction.on_commit(lambda: signal.send(sender=Event, **kwargs))
+    send_signal_on_commit(signal, sender=Event, **kwargs)
 
 
 def _lock_row(event: Event) -> Event:
@@ -433,3 +433,19 @@ def event_reminders_send(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = selectors.events_due_for_reminder(now=now, lead=REMINDER_LEAD).values_list("id", flat=True)
     return sum(event_reminder_claim(event_id=event_id, now=now) for event_id in list(due))
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def event_user_data_erase(*, user_id: int) -> int:
+    """An erased account's availability (its votes) is personal data: removed, and its tasks unassigned.
+    The events it created stay (content), shown with the "deleted" placeholder. Returns votes removed."""
+    event_ids = set(Vote.objects.filter(user_id=user_id).values_list("slot__event_id", flat=True))
+    event_ids |= set(EventTask.objects.filter(assigned_to_id=user_id).values_list("event_id", flat=True))
+    removed, _ = Vote.objects.filter(user_id=user_id).delete()
+    EventTask.objects.filter(assigned_to_id=user_id).update(assigned_to=None, updated_at=timezone.now())
+    for event in Event.objects.filter(pk__in=event_ids).order_by("pk"):
+        _broadcast_updated(event)
+    return removed

@@ -13,6 +13,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
+from codenest.realtime import send_signal_on_commit
 from gamification import signals
 from gamification.models import ActivityDay, Badge, UserBadge
 
@@ -34,9 +35,7 @@ def badge_award(*, user, code: str) -> UserBadge | None:
         return None
     if not created:
         return None
-    transaction.on_commit(
-        lambda: signals.badge_awarded.send(sender=UserBadge, user=user, badge=badge, user_badge=user_badge)
-    )
+    send_signal_on_commit(signals.badge_awarded, sender=UserBadge, user=user, badge=badge, user_badge=user_badge)
     return user_badge
 
 

@@ -3,11 +3,14 @@
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from rest_framework.exceptions import ParseError
 
+from api.parsers import loads_json
 from codenest.realtime import user_group
 from notifications import selectors
 
 CLOSE_UNAUTHENTICATED = 4401
+MAX_FRAME_CHARS = 1_000  # this socket only takes pings
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -37,9 +40,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     @classmethod
     async def decode_json(cls, text_data):
+        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            return None
         try:
-            return await super().decode_json(text_data)
-        except ValueError:
+            return loads_json(text_data)  # malformed or too deeply nested → an `error` frame
+        except ParseError:
             return None
 
     async def dispatch(self, message):

@@ -21,6 +21,7 @@ from notifications import selectors
 from notifications.models import DigestLog, DigestPeriod, EmailDigest, Notification, NotificationPreference, Verb
 from notifications.serializers import NotificationSerializer
 from users.models import User
+from users.selectors import blocked_user_ids
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +63,15 @@ def notification_create_many(
     target_id: int | None = None,
     data: dict | None = None,
 ) -> list[Notification]:
-    """Notify each recipient, except the actor themself, inactive users and those who muted the verb."""
+    """Notify each recipient, except the actor themself, inactive users, users with a block either way
+    with the actor, and those who muted the verb."""
     verb = Verb(verb).value
     actor_id = actor.pk if actor is not None else None
     unique = {user.pk: user for user in recipients if user.is_active and user.pk != actor_id}
+    if actor_id is not None and unique:
+        # Nobody hears from someone they blocked or who blocked them: mentions, replies, anything.
+        blocked = blocked_user_ids(actor_id)
+        unique = {pk: user for pk, user in unique.items() if pk not in blocked}
     muted = selectors.muted_verbs_by_user(user_ids=list(unique))
     created = []
     for user_id, user in unique.items():

@@ -51,7 +51,7 @@ def decode_cursor(token: str, *, fields: tuple[str, ...]) -> tuple[list, bool]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         payload = json.loads(raw, parse_constant=lambda _c: None)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise _invalid_cursor() from exc
     if not isinstance(payload, dict):
         raise _invalid_cursor()

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from codenest.realtime import send_signal_on_commit
 from posts import signals
 from posts.models import MAX_COMMENT_DEPTH, PATH_SEGMENT_WIDTH, Comment, Post, PostKind, Report, Tag, Vote
 from posts.permissions import can_delete_comment, can_delete_post
@@ -99,7 +100,7 @@ def post_create(
     mentioned = users_who_can_see(
         users=users_mentioned_in(f"{title}\n{content}", exclude_id=author.pk), room_id=post.room_id
     )
-    transaction.on_commit(lambda: signals.post_created.send(sender=Post, post=post, mentioned_users=mentioned))
+    send_signal_on_commit(signals.post_created, sender=Post, post=post, mentioned_users=mentioned)
     return post
 
 
@@ -164,7 +165,7 @@ def _remove_post(post: Post) -> None:
     post_id = post.pk
     post.delete()
     post.pk = post_id
-    transaction.on_commit(lambda: signals.post_deleted.send(sender=Post, post=post))
+    send_signal_on_commit(signals.post_deleted, sender=Post, post=post)
 
 
 # --- comments ----------------------------------------------------------------------------------
@@ -199,9 +200,7 @@ def comment_create(*, post: Post, author: User, content: str, parent: int | None
     Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
     mentioned = users_who_can_see(users=users_mentioned_in(content, exclude_id=author.pk), room_id=post.room_id)
     comment.post = post
-    transaction.on_commit(
-        lambda: signals.comment_created.send(sender=Comment, comment=comment, mentioned_users=mentioned)
-    )
+    send_signal_on_commit(signals.comment_created, sender=Comment, comment=comment, mentioned_users=mentioned)
     return comment
 
 
@@ -279,16 +278,15 @@ def vote_cast(*, voter: User, target: Post | Comment, value: int) -> Vote:
         counters["hot"] = hot_rank_expression(score_delta=value - previous, created_at=target.created_at)
     type(target).objects.filter(pk=target.pk).update(**counters)
     author = target.author
-    transaction.on_commit(
-        lambda: signals.vote_cast.send(
-            sender=type(target),
-            target=target,
-            voter=voter,
-            value=value,
-            previous_value=previous,
-            author=author,
-            karma_delta=value - previous,
-        )
+    send_signal_on_commit(
+        signals.vote_cast,
+        sender=type(target),
+        target=target,
+        voter=voter,
+        value=value,
+        previous_value=previous,
+        author=author,
+        karma_delta=value - previous,
     )
     return vote
 

@@ -7,12 +7,11 @@ invalid token, 4404 no such project or a private one the user is not a member of
 the user is removed from a private project, the project turns private, or it is deleted).
 """
 
-import json
-
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ParseError
 
+from api.parsers import loads_json
 from codenest.realtime import project_group
 from projects import selectors
 
@@ -68,8 +67,8 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         if len(text_data) > MAX_FRAME_CHARS:
             return None, "Frame too large."
         try:
-            frame = json.loads(text_data)
-        except ValueError:
+            frame = loads_json(text_data)  # too deep a nesting is malformed too (no RecursionError)
+        except ParseError:
             return None, "Malformed JSON."
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             return None, 'A frame is a JSON object with a "type".'

@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from codenest.realtime import send_signal_on_commit
 from projects import live, signals
 from projects.crypto import decrypt_secret, encrypt_secret
 from projects.github import (
@@ -58,7 +59,7 @@ TASK_FIELDS = ("title", "description", "priority", "due_date", "position")
 
 
 def _announce(signal, sender, **kwargs) -> None:
-    transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
+    send_signal_on_commit(signal, sender=sender, **kwargs)
 
 
 def _require_role(*, project: Project, actor, role: str, action: str) -> str:
@@ -624,15 +625,39 @@ def _tell_room_about_commits(project: Project, stored: list[Commit], closed: lis
         )
 
 
+def webhook_foreign_repository(*, project: Project, repository: str | None) -> str | None:
+    """Why a delivery about `repository` is not this project's business, or None when it is.
+
+    A webhook secret may be shared across repositories (organisation hooks): a signed push for
+    another repository must not close this project's tasks. Projects without a linked repository
+    take what their hook sends, as before.
+    """
+    expected = repo_full_name(project.repo_url)
+    if expected is None or (repository or "").lower() == expected.lower():
+        return None
+    return f"repository {repository or '(none)'} is not this project's ({expected}): ignored"
+
+
 @transaction.atomic
 def webhook_delivery_record(
-    *, project: Project, delivery_id: str, event: str, commits: list[CommitData] | None = None, branch: str = ""
+    *,
+    project: Project,
+    delivery_id: str,
+    event: str,
+    commits: list[CommitData] | None = None,
+    branch: str = "",
+    ignore_reason: str | None = None,
 ) -> tuple[WebhookDelivery, bool]:
-    """Log a verified delivery and process it once; (delivery, False) when it was seen before."""
+    """Log a verified delivery and process it once; (delivery, False) when it was seen before.
+
+    With `ignore_reason` the delivery is only logged (outcome ignored, the reason as detail).
+    """
     existing = WebhookDelivery.objects.filter(project=project, delivery_id=delivery_id).first()
     if existing is not None:
         return existing, False
-    if event == "push":
+    if ignore_reason:
+        outcome, detail = DeliveryOutcome.IGNORED, ignore_reason[:500]
+    elif event == "push":
         stored = commits_record(project=project, commits=commits or [], branch=branch)
         outcome, detail = DeliveryOutcome.PROCESSED, f"{len(stored)} new commit(s)"
     elif event == "ping":

@@ -1,6 +1,5 @@
 import hashlib
 import hmac
-import json
 from urllib.parse import parse_qs
 
 from drf_spectacular.types import OpenApiTypes
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import PagePagination
+from api.parsers import loads_json
 from projects import selectors, services
 from projects.github import CommitData
 from projects.models import Project, ProjectMember, Task
@@ -290,12 +290,18 @@ def _payload(request) -> dict:
     if request.content_type == "application/x-www-form-urlencoded":
         body = (parse_qs(body.decode("utf-8", "replace")).get("payload") or [""])[0]
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ParseError("The payload is not valid JSON.") from None
+        payload = loads_json(body)
+    except ParseError as exc:
+        raise ParseError(f"The payload is not valid JSON: {exc.detail}") from None
     if not isinstance(payload, dict):
         raise ParseError("The payload must be a JSON object.")
     return payload
+
+
+def _repository_of(payload: dict) -> str | None:
+    repository = payload.get("repository")
+    name = repository.get("full_name") if isinstance(repository, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _push_commits(payload: dict) -> tuple[list[CommitData], str]:
@@ -322,6 +328,7 @@ class GitHubWebhookView(APIView):
 
     `ping` and `push` are processed (push = the same commit handling as a sync), other events are
     logged and ignored; a redelivered `X-GitHub-Delivery` is answered without doing anything again.
+    A delivery about another repository than the project's `repo_url` is logged and ignored: 202.
     """
 
     authentication_classes = []
@@ -337,6 +344,7 @@ class GitHubWebhookView(APIView):
         ],
         responses={
             200: WebhookResultSerializer,
+            202: OpenApiResponse(WebhookResultSerializer, description="Ignored: for another repository."),
             400: OpenApiResponse(description="Malformed payload or missing headers."),
             403: OpenApiResponse(description="Missing or bad signature."),
             404: OpenApiResponse(description="No such project."),
@@ -353,9 +361,16 @@ class GitHubWebhookView(APIView):
         if not event or not delivery_id or len(delivery_id) > 100:
             raise ParseError("X-GitHub-Event and X-GitHub-Delivery (at most 100 characters) are required.")
         payload = _payload(request)
-        commits, branch = _push_commits(payload) if event == "push" else (None, "")
+        foreign = services.webhook_foreign_repository(project=project, repository=_repository_of(payload))
+        commits, branch = _push_commits(payload) if event == "push" and foreign is None else (None, "")
         delivery, fresh = services.webhook_delivery_record(
-            project=project, delivery_id=delivery_id, event=event, commits=commits, branch=branch
+            project=project,
+            delivery_id=delivery_id,
+            event=event,
+            commits=commits,
+            branch=branch,
+            ignore_reason=foreign,
         )
         result = "duplicate" if not fresh else delivery.outcome
-        return Response({"status": result, "event": delivery.event, "detail": delivery.detail})
+        answer = status.HTTP_202_ACCEPTED if fresh and foreign else status.HTTP_200_OK
+        return Response({"status": result, "event": delivery.event, "detail": delivery.detail}, status=answer)

@@ -6,7 +6,6 @@ stored (typing, presence) is sent to the group from here.
 """
 
 import asyncio
-import json
 import logging
 from urllib.parse import parse_qs
 
@@ -16,8 +15,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework import exceptions, serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ParseError
 
+from api.parsers import loads_json
 from api.ratelimit import check_rate_limit
 from codenest.realtime import room_group
 from rooms import commands, presence, selectors, services
@@ -242,9 +242,9 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
         if len(text_data) > MAX_FRAME_CHARS:
             raise FrameError("invalid", "Frame too large.")
         try:
-            frame = json.loads(text_data)
-        except ValueError:
-            raise FrameError("invalid", "Malformed JSON.") from None
+            frame = loads_json(text_data)  # too deep a nesting is malformed too (no RecursionError)
+        except ParseError as exc:
+            raise FrameError("invalid", f"Malformed JSON: {exc.detail}") from None
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             raise FrameError("invalid", 'A frame is a JSON object with a "type".')
         return frame

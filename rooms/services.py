@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.exceptions import NotFound
 
-from codenest.realtime import room_group, send_event_on_commit
+from codenest.realtime import room_group, send_event_on_commit, send_signal_on_commit
 from rooms import signals
 from rooms.models import (
     MESSAGE_MAX_LENGTH,
@@ -44,7 +44,7 @@ FENCED_BLOCK_RE = re.compile(r"\A\s*```([\w+#.-]{0,30})[ \t]*\n(.*?)\n?```\s*\Z"
 
 
 def _on_commit_send(signal, sender, **kwargs) -> None:
-    transaction.on_commit(lambda: signal.send(sender=sender, **kwargs))
+    send_signal_on_commit(signal, sender=sender, **kwargs)
 
 
 # --- rooms -----------------------------------------------------------------------------------

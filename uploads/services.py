@@ -121,7 +121,7 @@ def uploads_delete_unused(*, older_than: timedelta = UNUSED_GRACE, batch: int = 
             return deleted
         with transaction.atomic():
             # Re-checked under lock: a message may have taken one of them since.
-            for upload in unused(Upload.objects.select_for_update().filter(pk__in=ids)):
+            for upload in unused(Upload.objects.select_for_update(of=("self",)).filter(pk__in=ids)):
                 _delete(upload)
                 deleted += 1
         if len(ids) < batch:
@@ -133,7 +133,7 @@ def uploads_erase_for_user(*, user_id: int) -> int:
     and posts still show stay, owned by nobody."""
     deleted = 0
     with transaction.atomic():
-        for upload in unused(Upload.objects.select_for_update().filter(owner_id=user_id)):
+        for upload in unused(Upload.objects.select_for_update(of=("self",)).filter(owner_id=user_id)):
             _delete(upload)
             deleted += 1
         Upload.objects.filter(owner_id=user_id).update(owner=None)

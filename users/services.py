@@ -15,6 +15,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from social_django.models import UserSocialAuth
 
 from api.exceptions import CodedPermissionDenied
+from codenest.realtime import send_signal_on_commit
 from users import emails, github, selectors, signals
 from users.avatars import delete_avatar_file
 from users.models import Block, Follow, Skill, User, UserSkill
@@ -55,7 +56,7 @@ def user_register(*, email: str, password: str, handle: str, name: str = "") -> 
             user = User.objects.create_user(email=email, password=password, handle=handle, name=name)
     except IntegrityError as exc:  # a concurrent registration won the race
         raise ValidationError({"email": ["A user with this e-mail address or handle already exists."]}) from exc
-    transaction.on_commit(lambda: signals.user_registered.send(sender=User, user=user))
+    send_signal_on_commit(signals.user_registered, sender=User, user=user)
     _send_verification_on_commit(user)
     return user
 
@@ -129,7 +130,7 @@ def follow_create(*, follower: User, followee: User) -> Follow:
         raise PermissionDenied("You cannot follow this user.")
     follow, created = Follow.objects.get_or_create(follower=follower, followee=followee)
     if created:
-        transaction.on_commit(lambda: signals.user_followed.send(sender=Follow, follower=follower, followee=followee))
+        send_signal_on_commit(signals.user_followed, sender=Follow, follower=follower, followee=followee)
     return follow
 
 
@@ -137,7 +138,7 @@ def follow_create(*, follower: User, followee: User) -> Follow:
 def follow_delete(*, follower: User, followee: User) -> None:
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     if deleted:
-        transaction.on_commit(lambda: signals.user_unfollowed.send(sender=Follow, follower=follower, followee=followee))
+        send_signal_on_commit(signals.user_unfollowed, sender=Follow, follower=follower, followee=followee)
 
 
 @transaction.atomic
@@ -156,13 +157,12 @@ def block_create(*, blocker: User, blocked: User) -> tuple[Block, bool]:
     )
     Follow.objects.filter(pk__in=[follow.pk for follow in ended]).delete()
 
-    def announce():
-        for follow in ended:
-            signals.user_unfollowed.send(sender=Follow, follower=follow.follower, followee=follow.followee)
-        if created:
-            signals.user_blocked.send(sender=Block, blocker=blocker, blocked=blocked)
-
-    transaction.on_commit(announce)
+    for follow in ended:
+        send_signal_on_commit(
+            signals.user_unfollowed, sender=Follow, follower=follow.follower, followee=follow.followee
+        )
+    if created:
+        send_signal_on_commit(signals.user_blocked, sender=Block, blocker=blocker, blocked=blocked)
     return block, created
 
 
@@ -171,7 +171,7 @@ def block_delete(*, blocker: User, blocked: User) -> None:
     """Unblock (idempotent). Ended follows are not restored."""
     deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
     if deleted:
-        transaction.on_commit(lambda: signals.user_unblocked.send(sender=Block, blocker=blocker, blocked=blocked))
+        send_signal_on_commit(signals.user_unblocked, sender=Block, blocker=blocker, blocked=blocked)
 
 
 # --- e-mail verification -----------------------------------------------------------------------
@@ -291,7 +291,7 @@ def github_login(*, code: str, state: str, user: User | None = None) -> tuple[Us
         if not signed_in.is_active or signed_in.is_erased:
             raise ValidationError({"code": ["This account cannot sign in."]})
         if created:
-            transaction.on_commit(lambda: signals.user_registered.send(sender=User, user=signed_in))
+            send_signal_on_commit(signals.user_registered, sender=User, user=signed_in)
     return signed_in, created
 
 
@@ -344,7 +344,7 @@ def user_erase(
         user.erased_at = timezone.now()
         user.save()
         transaction.on_commit(lambda: delete_avatar_file(avatar))
-        transaction.on_commit(lambda: signals.user_erased.send(sender=User, user_id=user_id))
+        send_signal_on_commit(signals.user_erased, sender=User, user_id=user_id)
 
 
 ERASED_VALUES = {

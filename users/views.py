@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
@@ -118,6 +118,14 @@ class PasswordChangeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# Reads that are rate limited answer 429 too (api/schema.py documents it for writes by itself).
+READ_RATE_LIMITED = OpenApiResponse(description="Rate limited: retry after the given number of seconds.")
+GITHUB_UNAVAILABLE = OpenApiResponse(
+    response=inline_serializer("GitHubUnavailable", {"detail": serializers.CharField()}),
+    description="GitHub could not be reached.",
+)
+
+
 def _address_ident(email: str) -> str:
     """Rate-limit key for an e-mail address: a digest, so the cache never holds addresses."""
     return "email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
@@ -187,7 +195,7 @@ class GitHubLoginView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("redirect_uri", str, required=True)],
-        responses={200: GitHubAuthorizeSerializer},
+        responses={200: GitHubAuthorizeSerializer, 429: READ_RATE_LIMITED},
         tags=["auth"],
     )
     def get(self, request, *args, **kwargs):
@@ -196,7 +204,11 @@ class GitHubLoginView(APIView):
         query.is_valid(raise_exception=True)
         return Response(services.github_authorize(redirect_uri=query.validated_data["redirect_uri"]))
 
-    @extend_schema(request=GitHubLoginSerializer, responses={200: GitHubLoginResponseSerializer}, tags=["auth"])
+    @extend_schema(
+        request=GitHubLoginSerializer,
+        responses={200: GitHubLoginResponseSerializer, 503: GITHUB_UNAVAILABLE},
+        tags=["auth"],
+    )
     def post(self, request, *args, **kwargs):
         enforce_rate_limit(request, group="auth.github", rate=settings.RATELIMIT_AUTH)
         data = GitHubLoginSerializer(data=request.data)
@@ -232,6 +244,7 @@ class PeopleView(GenericAPIView):
             OpenApiParameter("hire_me", bool),
             OpenApiParameter("search", str, description="handle, name or bio"),
         ],
+        responses={200: PersonSerializer(many=True), 429: READ_RATE_LIMITED},
         tags=["users"],
     )
     def get(self, request, *args, **kwargs):
@@ -294,7 +307,7 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(methods=["GET"], responses={200: MeSerializer})
     @extend_schema(methods=["PATCH"], request=ProfileUpdateSerializer, responses={200: MeSerializer})
-    @extend_schema(methods=["DELETE"], request=EraseSerializer, responses={204: None})
+    @extend_schema(methods=["DELETE"], request=EraseSerializer, responses={204: None, 503: GITHUB_UNAVAILABLE})
     @action(detail=False, methods=["get", "patch", "delete"], url_path="me")
     def me(self, request, *args, **kwargs):
         if request.method == "PATCH":
@@ -316,7 +329,7 @@ class UserViewSet(viewsets.GenericViewSet):
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT, 429: READ_RATE_LIMITED})
     @action(detail=False, methods=["get"], url_path="me/export", pagination_class=None)
     def export(self, request, *args, **kwargs):
         """Everything CodeNest holds about me, as a JSON file download."""
@@ -372,7 +385,8 @@ class UserViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(selectors.followed_by(user=user))
         return self.get_paginated_response(UserSummarySerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={200: BlockSerializer, 201: BlockSerializer, 204: None})
+    @extend_schema(methods=["POST"], request=None, responses={200: BlockSerializer, 201: BlockSerializer})
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
     @action(detail=True, methods=["post", "delete"])
     def block(self, request, pk=None, *args, **kwargs):
         """Block (idempotent: 201 new, 200 already) or unblock (204). Ends follows both ways."""

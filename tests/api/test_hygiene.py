@@ -231,3 +231,28 @@ def test_a_new_endpoint_is_documented_without_any_work():
     polish = schema["paths"]["/api/v1/gadgets/{id}/polish/"]["post"]["responses"]
     assert {"404", "429"} <= set(polish)
     assert schema["components"]["schemas"]["RateLimited"]["required"] == ["detail", "retry_after"]
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/rooms/", "/api/v1/no-such-thing/", "/api/docs/", "/api/redoc/", "/admin/login/"]
+)
+def test_every_response_carries_the_content_security_policy(anon_client, url):
+    policy = anon_client.get(url)["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"  # no inline script, nothing remote
+    assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+
+
+def test_docs_pages_have_no_inline_script(anon_client):
+    import re
+
+    for url in ("/api/docs/", "/api/redoc/"):
+        html = anon_client.get(url).content.decode()
+        inline = [tag for tag in re.findall(r"<script[^>]*>", html) if "src=" not in tag]
+        assert inline == [], (url, inline)
+    script = anon_client.get("/api/docs/?script=")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()

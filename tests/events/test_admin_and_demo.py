@@ -65,3 +65,40 @@ def test_demo_event_in_the_demo_room_idempotent():
     assert Slot.objects.filter(event=event).count() == 3
     assert Vote.objects.filter(slot__event=event).count() == 7
     assert set(Vote.objects.values_list("user__handle", flat=True)) == {"alice", "bob", "carol"}
+
+
+def test_admin_add_and_change_go_through_the_services(
+    staff_client, creator, room, outsider, captured_events, on_commit
+):
+    inlines = {"slots-TOTAL_FORMS": 0, "slots-INITIAL_FORMS": 0, "tasks-TOTAL_FORMS": 0, "tasks-INITIAL_FORMS": 0}
+    form = {"title": "Staff planned", "description": "", "location": "", "duration_minutes": 45,
+            "created_by": creator.pk, "room": room.pk, **inlines}  # fmt: skip
+    # Outside the room, the creator is refused on the form (no error page, nothing saved).
+    refused = staff_client.post("/admin/events/event/add/", {**form, "created_by": outsider.pk})
+    assert refused.status_code == 200 and "member of the room" in refused.content.decode()
+    bad_duration = staff_client.post("/admin/events/event/add/", {**form, "duration_minutes": 0})
+    assert bad_duration.status_code == 200
+    assert not Event.objects.exists()
+
+    assert staff_client.post("/admin/events/event/add/", form).status_code == 302
+    event = Event.objects.get()
+    assert (event.slug, event.created_by, event.room, event.duration_minutes) == ("staff-planned", creator, room, 45)
+    change = {**form, "title": "Renamed by staff", "duration_minutes": 60}
+    change.pop("created_by"), change.pop("room")
+    with on_commit():
+        assert staff_client.post(f"/admin/events/event/{event.pk}/change/", change).status_code == 302
+    event.refresh_from_db()
+    assert (event.title, event.duration_minutes) == ("Renamed by staff", 60)
+    frames = [e for group, e in captured_events if group == f"room.{room.pk}" and e["type"] == "event.updated"]
+    assert frames and frames[-1]["event"]["title"] == "Renamed by staff"
+
+
+def test_votes_and_tasks_are_read_only_in_admin(staff_client, creator):
+    event = make_event(creator=creator)
+    services.vote_set(event=event, user=creator, slot_id=slot_ids(event)[0], answer="yes")
+    vote = Vote.objects.get()
+    assert staff_client.get("/admin/events/vote/add/").status_code == 403
+    response = staff_client.post(f"/admin/events/vote/{vote.pk}/change/", {"answer": "maybe"})
+    assert response.status_code == 403
+    vote.refresh_from_db()
+    assert vote.answer == "yes"

@@ -52,3 +52,15 @@ def test_after_unblocking_mentions_notify_again(trio, make_client, on_commit):
     with on_commit():
         make_client(blocked).post("/api/v1/posts/", {"title": "Hey @blocker", "content": "x"})
     assert mentions_of(me) == [blocked.pk]
+
+
+def test_no_notification_of_any_kind_crosses_a_block(trio, make_client, on_commit):
+    """Comments on my post and replies to my comment from someone I blocked notify me of nothing."""
+    me, blocked, friend = trio
+    post = PostFactory(author=me)
+    with on_commit():
+        mine = make_client(me).post(f"/api/v1/posts/{post.pk}/comments/", {"content": "First"}).json()
+        make_client(blocked).post(f"/api/v1/posts/{post.pk}/comments/", {"content": "Ha"})
+        make_client(blocked).post(f"/api/v1/posts/{post.pk}/comments/", {"content": "Re", "parent": mine["id"]})
+        make_client(friend).post(f"/api/v1/posts/{post.pk}/comments/", {"content": "Nice"})
+    assert list(Notification.objects.filter(recipient=me).values_list("actor_id", flat=True)) == [friend.pk]

@@ -191,3 +191,15 @@ def test_post_list_query_count_with_images(alice, django_assert_num_queries, n_p
     with django_assert_num_queries(5):  # token user, posts, tags, images, previews
         response = client.get("/api/v1/posts/", {"page_size": 20})
     assert len(response.json()["results"]) == n_posts
+
+
+def test_private_room_post_images_are_hidden_from_outsiders(alice_client, bob_client, private_room):
+    image = new_upload(alice_client, image_bytes(), "secret.png")
+    response = alice_client.post(
+        "/api/v1/posts/", {"title": "Inside", "room": private_room.pk, "images": [image["id"]]}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert bob_client.get(f"/api/v1/uploads/{image['id']}/").status_code == 200  # a member
+    outsider = client_for(UserFactory(handle="otto"))
+    assert outsider.get(f"/api/v1/uploads/{image['id']}/").status_code == 404
+    assert all(p["id"] != response.json()["id"] for p in outsider.get("/api/v1/posts/").json()["results"])

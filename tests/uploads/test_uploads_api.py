@@ -262,3 +262,18 @@ def test_uploads_are_rate_limited_per_user(alice_client, settings):
     response = upload(alice_client, b"3", name="3.txt")
     assert response.status_code == 429 and int(response["Retry-After"]) >= 1
     assert Upload.objects.count() == 2
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fuzzed_image_bodies_never_500(alice_client, media_root, seed):
+    """Valid headers followed by random bytes: a 400 (or a stored re-encoded image), never a 500."""
+    import random
+
+    rng = random.Random(seed)
+    source = image_bytes(["PNG", "JPEG", "GIF", "WEBP"][seed % 4], size=(64, 48))
+    cut = rng.randrange(16, len(source))
+    body = bytearray(source)
+    for _ in range(rng.randrange(1, 20)):
+        body[rng.randrange(cut // 2, len(body))] = rng.randrange(256)
+    response = upload(alice_client, bytes(body), name="fuzz.img")
+    assert response.status_code in (201, 400), response.content

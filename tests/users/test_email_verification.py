@@ -7,9 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core import mail
+from django.db import connections
 from django.utils import timezone
 
 from codenest.asgi import application
@@ -183,8 +185,16 @@ class TestMandatory:
         assert make_client(unverified).post("/api/v1/posts/", {"title": "Hi", "content": "x"}).status_code == 201
 
 
+@pytest.fixture
+async def close_db_connections_after():
+    """The socket test reaches the database from asgiref's thread: close it so PostgreSQL can drop the test DB."""
+    yield
+    await sync_to_async(connections.close_all)()
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(30)
+@pytest.mark.usefixtures("close_db_connections_after")
 async def test_mandatory_refuses_chat_sends_over_the_socket(settings):
     settings.EMAIL_VERIFICATION = "mandatory"
     user = await database_sync_to_async(UserFactory)(email_verified=False)

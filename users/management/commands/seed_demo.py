@@ -43,7 +43,10 @@ class Command(BaseCommand):
                     email_verified=True,
                 )
                 user.looking_to_collaborate = looking
-                user.save(update_fields=["looking_to_collaborate"])
+                # One hireable developer with a portfolio, so people/?hire_me=true shows someone.
+                user.hire_me = handle == "carol"
+                user.portfolio_url = "https://carol.codenest.dev" if user.hire_me else ""
+                user.save(update_fields=["looking_to_collaborate", "hire_me", "portfolio_url"])
                 user_set_skills(user=user, skills=[{"skill": s, "proficiency": p} for s, p in skills])
             users[handle] = user
         for config in apps.get_app_configs():
