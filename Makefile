@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# `make run` is the local development server on the embedded defaults unless .env says otherwise.
-RUN_ENV := DEBUG=$${DEBUG:-1}
+# `make run`, `make worker` and `make beat` share these defaults: development mode (DEBUG=1) on the
+# embedded services, unless the environment or .env says otherwise (DEBUG, DATABASE_URL, REDIS_URL...).
+RUN_ENV := CODENEST_DEFAULT_DEBUG=1
 
 .PHONY: install run test lint format migrate seed worker beat clean
 
@@ -47,10 +48,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 worker: install
-	$(PY) -m celery -A codenest worker --loglevel=info
+	$(RUN_ENV) $(PY) -m celery -A codenest worker --loglevel=info
 
 beat: install
-	$(PY) -m celery -A codenest beat --loglevel=info
+	$(RUN_ENV) $(PY) -m celery -A codenest beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3 staticfiles
+	rm -f celerybeat-schedule*

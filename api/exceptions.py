@@ -1,4 +1,4 @@
-"""One exception handler so every error has the shape of API.md and bad input never answers 500.
+"""One exception handler: every error has the documented shape (README, "API documentation"), never a 500.
 
 - Django's ValidationError / PermissionDenied / Http404 raised by services become 400 / 403 / 404.
 - A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 (JSON), not Django's HTML 400.
@@ -20,11 +20,14 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class RateLimited(exceptions.Throttled):
+    """429 "Too many requests. Try again in N seconds." (Throttled appends the wait sentence itself)."""
+
     default_detail = "Too many requests."
+    extra_detail_singular = "Try again in {wait} second."
+    extra_detail_plural = "Try again in {wait} seconds."
 
     def __init__(self, wait: float | None = None, detail: str | None = None):
-        wait = max(int(wait or 1), 1)
-        super().__init__(wait=wait, detail=detail or f"Too many requests. Try again in {wait} seconds.")
+        super().__init__(wait=max(int(wait or 1), 1), detail=detail)
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -44,6 +47,8 @@ class Conflict(exceptions.APIException):
 
 
 def _translate(exc):
+    if isinstance(exc, exceptions.Throttled) and not isinstance(exc, RateLimited):
+        return RateLimited(wait=exc.wait)  # DRF throttles (api/throttling.py) say it the same way
     # Django refuses an oversized body with a SuspiciousOperation (an HTML 400 if left alone).
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge(f"Request body too large (at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes).")

@@ -21,7 +21,7 @@ error body. Versions marked deprecated in API_DEPRECATIONS have their operations
 `deprecated`.
 
 Chosen over drf-standardized-errors: that library documents (and answers with) its own error
-format, which would change the bodies API.md fixes (`{"detail": ...}`, `{"field": [...]}`).
+format, which would change the bodies the API promises (`{"detail": ...}`, `{"field": [...]}`).
 """
 
 from django.conf import settings

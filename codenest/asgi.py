@@ -3,6 +3,7 @@
 import os
 
 from django.core.asgi import get_asgi_application
+from django.urls import re_path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "codenest.settings")
 django_asgi_app = get_asgi_application()  # set up Django before importing consumers
@@ -15,7 +16,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from codenest.media import UploadSizeLimitMiddleware  # noqa: E402
 from codenest.routing import websocket_urlpatterns  # noqa: E402
+from codenest.sockets import UnknownSocketConsumer, forward_close_reasons_in_daphne  # noqa: E402
 from codenest.ws_auth import JWTAuthMiddleware  # noqa: E402
+
+forward_close_reasons_in_daphne()
+# Unknown paths reach a consumer that closes with 4404 instead of URLRouter's "No route found" (HTTP 500).
+unknown_socket = re_path(r"", UnknownSocketConsumer.as_asgi())
 
 # No Origin check: sockets authenticate with a JWT in the query string, not with cookies, so a
 # foreign page cannot ride on a user's session; non-browser clients send no Origin at all.
@@ -26,6 +32,6 @@ application = ProtocolTypeRouter(
             django_asgi_app,
             {r"^/api/v[0-9]+/uploads/$": "UPLOAD_MAX_BYTES", r"^/api/v[0-9]+/users/me/avatar/$": "AVATAR_MAX_BYTES"},
         ),
-        "websocket": JWTAuthMiddleware(URLRouter(websocket_urlpatterns)),
+        "websocket": JWTAuthMiddleware(URLRouter([*websocket_urlpatterns, unknown_socket])),
     }
 )

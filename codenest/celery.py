@@ -3,20 +3,43 @@
 Without REDIS_URL, CELERY_TASK_ALWAYS_EAGER runs tasks in-process (the embedded default).
 """
 
+import logging
 import os
 
-from celery import Celery
-from celery.signals import worker_init
+from celery import Celery, bootsteps
+from celery.exceptions import SecurityError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "codenest.settings")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("codenest")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@worker_init.connect
-def _refuse_to_work_without_a_secret(**kwargs):
-    from codenest.startup import require_secret_key
+class RequireSecretKey(bootsteps.Step):
+    """A worker decrypts stored GitHub tokens and signs links: it must not run on a throwaway key.
 
-    require_secret_key()
+    A worker_init receiver cannot stop a worker (Celery logs the receiver's error and starts anyway).
+    A bootstep can: a SecurityError raised while the worker is built makes `celery worker` print the
+    reason and exit 1.
+    """
+
+    name = "codenest.require-secret-key"
+
+    def __init__(self, parent, **kwargs):
+        super().__init__(parent, **kwargs)
+        from codenest.startup import secret_key_problem
+
+        problem = secret_key_problem()
+        if problem is not None:
+            raise SecurityError(problem)
+        if parent.app.conf.broker_url.startswith("memory://"):
+            logger.warning(
+                "No REDIS_URL (or CELERY_BROKER_URL): this worker's in-memory broker receives nothing from "
+                "other processes; with the embedded defaults tasks run eagerly inside the web process."
+            )
+
+
+app.steps["worker"].add(RequireSecretKey)

@@ -5,7 +5,6 @@ local-memory cache, eager Celery); set them for PostgreSQL and Redis. With DEBUG
 settings are production-safe.
 """
 
-import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -17,21 +16,31 @@ from django.core.management.utils import get_random_secret_key
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A developer's .env configures `make run`, the worker and manage.py. The test configuration
+# (pyproject.toml, [tool.pytest.ini_options] env) sets CODENEST_READ_DOTENV=0, and the server
+# processes tests start inherit it, so whatever a local .env says never reaches the suite.
+READ_DOTENV = env.bool("CODENEST_READ_DOTENV", default=True)
+if READ_DOTENV:
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
-# Under pytest (and in the servers the end-to-end tests start) production settings apply, minus the
-# HTTPS redirect and the required secret.
-TESTING = env.bool("CODENEST_TESTING", default="pytest" in sys.modules)
+# DEBUG from the environment or .env; else the default of whoever starts the process: production-safe,
+# except that `make run` / `make worker` / `make beat` pass CODENEST_DEFAULT_DEBUG=1 (development).
+DEBUG = env.bool("DEBUG", default=env.bool("CODENEST_DEFAULT_DEBUG", default=False))
+# Set by the test configuration (and passed to the servers the end-to-end tests start): production
+# settings apply, minus the HTTPS redirect and the required secret.
+TESTING = env.bool("CODENEST_TESTING", default=False)
 
-if DEBUG or TESTING:
-    SECRET_KEY = env("SECRET_KEY", default="dev-insecure-secret-key-change-me-0123456789abcdefghijklmnop")
-else:
+# Processes that serve requests or run tasks refuse to start in production without a real key
+# (codenest/startup.py): unset, or a placeholder like .env.example's, is not one.
+SECRET_KEY_REQUIRED = not (DEBUG or TESTING)
+if SECRET_KEY_REQUIRED:
     # No default in production. When unset, a throwaway per-process key lets commands that sign nothing
     # (makemigrations --check) run, while the processes that serve or run tasks refuse to start and
     # `check --deploy` fails (codenest/startup.py), so nothing is ever signed with it.
     SECRET_KEY_CONFIGURED = bool(env("SECRET_KEY", default=""))
     SECRET_KEY = env("SECRET_KEY", default="") or get_random_secret_key()
+else:
+    SECRET_KEY = env("SECRET_KEY", default="dev-insecure-secret-key-change-me-0123456789abcdefghijklmnop")
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG or TESTING else []
@@ -77,6 +86,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "codenest.middleware.JsonNotFoundMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -186,6 +196,8 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Bounded e-mail and password lengths for every token-obtain view (an over-long e-mail was a 500).
+    "TOKEN_OBTAIN_SERIALIZER": "users.serializers.LoginSerializer",
 }
 
 REST_FRAMEWORK = {
@@ -209,7 +221,13 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "CodeNest API",
-    "DESCRIPTION": "Rooms, chat, posts, projects, notifications and gamification for developers.",
+    # The WebSocket reference (docs/websockets.md) is appended by api/schema_docs.py.
+    "DESCRIPTION": (
+        "Rooms, chat, posts, projects, notifications and gamification for developers. "
+        "REST under `/api/v1/` with `Authorization: Bearer <access JWT>` from `POST /api/v1/auth/login/`; "
+        'errors are JSON (`{"detail": ...}`, or `{"field": [...]}` for invalid input). Live data comes over '
+        "WebSockets, documented below and in the repository's docs/websockets.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
@@ -218,6 +236,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Summaries instead of raw operation ids, tags in reading order, aliases marked (api/schema_docs.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema_docs.summaries_tags_and_aliases",
+    ],
     # Several apps name a field "role", "kind" or "status" with different choices: name each set.
     "ENUM_NAME_OVERRIDES": {
         "RoomRoleEnum": "rooms.models.Role",

@@ -1,4 +1,4 @@
-"""Input validation and the output shapes of API.md ("Events with time-slot voting").
+"""Input validation and the output shapes of events (the Event and Slot schemas of the API reference).
 
 Output serializers read only what events.selectors.with_details prefetched: counts, voters, my
 votes, the participant count and the suggested slot are computed from the prefetched votes, so a
@@ -84,7 +84,7 @@ def suggested_slot_of(event: Event, slots: list[Slot], now=None) -> int | None:
 
 
 class EventSerializer(serializers.ModelSerializer):
-    """The Event of API.md. Pass context={"viewer_id": ...} for `my_votes` (else it is empty)."""
+    """The Event of the API reference. Pass context={"viewer_id": ...} for `my_votes` (else it is empty)."""
 
     room = serializers.IntegerField(source="room_id", allow_null=True, read_only=True)
     created_by = UserSummarySerializer(read_only=True, allow_null=True)

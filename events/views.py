@@ -1,4 +1,4 @@
-"""Thin REST views of events: parse, call a selector or service, serialize (API.md, Wave 2)."""
+"""Thin REST views of events: parse, call a selector or service, serialize (API reference: "events")."""
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes

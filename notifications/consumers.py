@@ -1,4 +1,7 @@
-"""`/ws/notifications/?token=`: a user's notifications and unread count, pushed as they happen."""
+"""`/ws/notifications/?token=`: a user's notifications and unread count, pushed as they happen.
+
+Frames and close codes: docs/websockets.md.
+"""
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -7,9 +10,9 @@ from rest_framework.exceptions import ParseError
 
 from api.parsers import loads_json
 from codenest.realtime import user_group
+from codenest.sockets import CLOSE_UNAUTHENTICATED, unauthenticated_reason
 from notifications import selectors
 
-CLOSE_UNAUTHENTICATED = 4401
 MAX_FRAME_CHARS = 1_000  # this socket only takes pings
 
 
@@ -21,7 +24,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=CLOSE_UNAUTHENTICATED, reason=unauthenticated_reason(self.scope))
             return
         # Join before counting, so nothing created in between is missed.
         self.group_name = user_group(user.pk)

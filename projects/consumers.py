@@ -1,4 +1,4 @@
-"""The project socket: /ws/projects/{id}/?token=<access JWT> (API.md "Live projects and chat actions").
+"""The project socket: /ws/projects/{id}/?token=<access JWT> (docs/websockets.md, "Project sockets").
 
 Read-only for clients: it carries what projects.services emit after commit (see projects.live) to
 everyone who may see the project, whoever made the change. Clients send only `ping`; anything else
@@ -13,9 +13,9 @@ from rest_framework.exceptions import NotFound, ParseError
 
 from api.parsers import loads_json
 from codenest.realtime import project_group
+from codenest.sockets import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, unauthenticated_reason
 from projects import selectors
 
-CLOSE_UNAUTHENTICATED, CLOSE_NOT_FOUND = 4401, 4404
 MAX_FRAME_CHARS = 4096
 
 
@@ -35,11 +35,11 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         self.user = self.scope.get("user")
         if self.user is None or not self.user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=CLOSE_UNAUTHENTICATED, reason=unauthenticated_reason(self.scope))
             return
         self.project_id = int(self.scope["url_route"]["kwargs"]["project_id"])
         if not await database_sync_to_async(_may_watch)(self.project_id, self.user):
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self.close(code=CLOSE_NOT_FOUND, reason="No such project.")
             return
         self.group = project_group(self.project_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -86,7 +86,7 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         if event["user_id"] not in (None, self.user.pk):
             return
         if not await database_sync_to_async(_may_watch)(self.project_id, self.user):
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self.close(code=CLOSE_NOT_FOUND, reason="This project is no longer visible to you.")
 
     async def project_deleted(self, event):
-        await self.close(code=CLOSE_NOT_FOUND)
+        await self.close(code=CLOSE_NOT_FOUND, reason="This project was deleted.")

@@ -1,4 +1,4 @@
-"""The room chat socket: /ws/rooms/{id}/?token=<access JWT>[&after=<message id>] (API.md frames).
+"""The room chat socket: /ws/rooms/{id}/?token=<access JWT>[&after=<message id>] (docs/websockets.md).
 
 Thin: every write goes through rooms.services (which broadcasts after commit); this consumer only
 translates frames to service calls and group events to frames. Only ephemeral state that is never
@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound, ParseError
 from api.parsers import loads_json
 from api.ratelimit import check_rate_limit
 from codenest.realtime import room_group
+from codenest.sockets import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, unauthenticated_reason
 from rooms import commands, presence, selectors, services
 from rooms.models import Room
 from rooms.permissions import CHAT_RATE_GROUP
@@ -37,7 +38,6 @@ from users.models import User
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND = 4401, 4403, 4404
 MAX_FRAME_CHARS = 20_000
 HISTORY_LIMIT = 100
 
@@ -80,15 +80,21 @@ def _error_detail(exc) -> object:
 # --- database work, run in the database thread ---------------------------------------------------
 
 
-def _connection_verdict(room_id: int, user) -> int | None:
-    """None when the user may connect, else the close code (hidden private rooms look absent)."""
+NO_SUCH_ROOM = (CLOSE_NOT_FOUND, "No such room.")
+
+
+def _connection_verdict(room_id: int, user) -> tuple[int, str] | None:
+    """None when the user may connect, else the close code and reason (hidden private rooms look absent)."""
     room = Room.objects.filter(pk=room_id).first()
     if room is None:
-        return CLOSE_NOT_FOUND
+        return NO_SUCH_ROOM
     member = selectors.is_room_member(room_id=room_id, user=user)
-    if not member:
-        return CLOSE_FORBIDDEN if room.is_public else CLOSE_NOT_FOUND
-    return CLOSE_FORBIDDEN if selectors.is_banned(room_id=room_id, user=user) else None
+    banned = selectors.is_banned(room_id=room_id, user=user)
+    if member and not banned:
+        return None
+    if not (member or room.is_public):
+        return NO_SUCH_ROOM
+    return CLOSE_FORBIDDEN, "Banned from this room." if banned else "Not a member of this room: join it first."
 
 
 def _history(room_id: int, after: int, viewer_id: int) -> list[dict]:
@@ -141,16 +147,15 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         self.user = self.scope.get("user")
         if self.user is None or not self.user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=CLOSE_UNAUTHENTICATED, reason=unauthenticated_reason(self.scope))
             return
         room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
         verdict = (
-            CLOSE_NOT_FOUND
-            if room_id > MAX_ID
-            else await database_sync_to_async(_connection_verdict)(room_id, self.user)
+            NO_SUCH_ROOM if room_id > MAX_ID else await database_sync_to_async(_connection_verdict)(room_id, self.user)
         )
         if verdict is not None:
-            await self.close(code=verdict)
+            code, reason = verdict
+            await self.close(code=code, reason=reason)
             return
         self.room_id, self.group = room_id, room_group(room_id)
         # Subscribe before reading history so nothing falls between the two; duplicates are skipped.
@@ -348,10 +353,10 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def room_member_removed(self, event):
         if event["user_id"] == self.user.pk:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.close(code=CLOSE_FORBIDDEN, reason="No longer a member of this room.")
 
     async def room_deleted(self, event):
-        await self.close(code=CLOSE_NOT_FOUND)
+        await self.close(code=CLOSE_NOT_FOUND, reason="This room was deleted.")
 
     # --- events of this room (events app; the payload is shared, `my_votes` is each viewer's own) ----
 

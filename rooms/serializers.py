@@ -1,4 +1,4 @@
-"""Input validation and output shapes of rooms and chat (API.md "Rooms and chat")."""
+"""Input validation and output shapes of rooms and chat (the Room and Message schemas of /api/schema/)."""
 
 import json
 

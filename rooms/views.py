@@ -10,6 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from api.pagination import NewestFirstCursorPagination
+from api.params import search_param
 from api.ratelimit import enforce_rate_limit
 from rooms import commands, selectors, services
 from rooms.models import Message, Room
@@ -93,7 +94,7 @@ class RoomViewSet(viewsets.GenericViewSet):
         params = request.query_params
         tags = [tag.strip().lower() for tag in params.get("tags", "").split(",") if tag.strip()]
         rooms = selectors.room_list(
-            user=request.user, tags=tags, search=params.get("search", "").strip(), mine=_truthy(params.get("mine"))
+            user=request.user, tags=tags, search=search_param(request), mine=_truthy(params.get("mine"))
         )
         page = self.paginate_queryset(rooms)
         return self.get_paginated_response(RoomSerializer(page, many=True).data)

@@ -50,6 +50,23 @@ def redis_url_or_skip() -> str:
     return url
 
 
+def delete_redis_keys(url: str, *patterns: str) -> None:
+    """Remove the keys a test left in Redis, by the patterns of its own key prefixes.
+
+    The local default database is shared by every test run on the machine (and REDIS_URL's by the
+    suite), so a test cleans up exactly what it created and never flushes a whole database."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        for pattern in patterns:
+            keys = list(client.scan_iter(match=pattern, count=1000))
+            if keys:
+                client.delete(*keys)
+    finally:
+        client.close()
+
+
 def server_env(**overrides) -> dict:
     env = dict(os.environ)
     env.update(

@@ -23,6 +23,9 @@ class CustomUserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, email):
+        # No stored address is longer than the field, and an over-long LIKE pattern is an error on SQLite.
+        if len(email) > self.model._meta.get_field("email").max_length:
+            raise self.model.DoesNotExist("No user has so long an e-mail address.")
         # Log-in is case-insensitive, like the uniqueness of e-mail addresses.
         return self.get(email__iexact=email)
 

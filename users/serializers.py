@@ -1,5 +1,6 @@
 from django.contrib.auth import password_validation
 from rest_framework import serializers
+from rest_framework_simplejwt.serializers import PasswordField, TokenObtainPairSerializer
 
 from users.models import HANDLE_PATTERN, Block, DmPolicy, Proficiency, Skill, User, UserSkill
 
@@ -162,6 +163,15 @@ class AuthResponseSerializer(serializers.Serializer):
     user = MeSerializer()
     access = serializers.CharField()
     refresh = serializers.CharField()
+
+
+class LoginSerializer(TokenObtainPairSerializer):
+    """simplejwt's e-mail + password login, with lengths bounded like the stored fields (400, not a 500)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field] = serializers.CharField(max_length=254, write_only=True)
+        self.fields["password"] = PasswordField(max_length=128, trim_whitespace=False)
 
 
 class TokenPairSerializer(serializers.Serializer):

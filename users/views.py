@@ -16,6 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
 from api.exceptions import RateLimited
+from api.params import search_param
 from api.permissions import IsStaff
 from api.ratelimit import check_rate_limit, enforce_rate_limit
 from users import selectors, services
@@ -285,7 +286,7 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("search", str)], responses={200: StaffUserSerializer(many=True)})
     def list(self, request, *args, **kwargs):
-        users = selectors.user_list(search=request.query_params.get("search"))
+        users = selectors.user_list(search=search_param(request))
         page = self.paginate_queryset(users)
         return self.get_paginated_response(StaffUserSerializer(page, many=True).data)
 
@@ -414,4 +415,4 @@ class SkillViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.skill_list(search=self.request.query_params.get("search"))
+        return selectors.skill_list(search=search_param(self.request))

@@ -9,7 +9,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from api.ratelimit import check_rate_limit
 from codenest.ws_auth import JWTAuthMiddleware
-from tests.factories import UserFactory
+from tests.factories import RoomFactory, UserFactory
+from users.models import Skill
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,58 @@ def test_unknown_path_is_json_404(anon_client):
     response = anon_client.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("url", ["/api/v1/no-such-thing/", "/api/nope", "/no-such-page/"])
+def test_unknown_path_is_json_404_under_debug_too(anon_client, settings, url):
+    """Django answers unknown URLs with its HTML debug page when DEBUG is on, bypassing handler404."""
+    settings.DEBUG = True
+    response = anon_client.get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_json_404_keeps_the_trailing_slash_redirect(anon_client, settings):
+    settings.DEBUG = True
+    response = anon_client.get("/api/v1/skills")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/skills/"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/users/", "/api/v1/rooms/", "/api/v1/skills/"])
+def test_huge_search_is_a_400_not_a_database_error(make_client, url):
+    """SQLite refuses LIKE patterns over 50,000 bytes: a 100,000-character ?search= was a 500."""
+    staff = UserFactory(is_staff=True)
+    RoomFactory(creator=staff)  # rows to match against: SQLite skips the LIKE on an empty table
+    Skill.objects.create(name="python")
+    client = make_client(staff)
+    response = client.get(url, {"search": "x" * 100_000})
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Ensure this value has at most 200 characters."]}
+    assert client.get(url, {"search": "x" * 200}).status_code == 200
+
+
+def test_write_throttle_message_reads_the_same(make_client, settings):
+    settings.RATELIMIT_WRITES = "1/m"
+    client = make_client(UserFactory())
+    client.post("/api/v1/rooms/", {"name": "One", "description": "", "is_public": True, "tags": []})
+    response = client.post("/api/v1/rooms/", {"name": "Two", "description": "", "is_public": True, "tags": []})
+    assert response.status_code == 429
+    wait = response.json()["retry_after"]
+    unit = "second" if wait == 1 else "seconds"
+    assert response.json()["detail"] == f"Too many requests. Try again in {wait} {unit}."
+    assert response["Retry-After"] == str(wait)
+
+
+def test_rate_limit_message_says_it_once(anon_client, settings):
+    settings.RATELIMIT_AUTH = "1/m"
+    anon_client.post("/api/v1/auth/login/", {"email": "a@example.com", "password": "x"})
+    response = anon_client.post("/api/v1/auth/login/", {"email": "a@example.com", "password": "x"})
+    assert response.status_code == 429
+    wait = response.json()["retry_after"]
+    unit = "second" if wait == 1 else "seconds"
+    assert response.json()["detail"] == f"Too many requests. Try again in {wait} {unit}."
 
 
 def test_method_not_allowed_405(auth_client):

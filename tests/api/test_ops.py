@@ -154,10 +154,7 @@ def test_check_deploy_is_clean_with_production_env():
 
 
 def _bare_production_env() -> dict:
-    dotenv = BASE_DIR / ".env"
-    if dotenv.exists() and "SECRET_KEY=" in dotenv.read_text():
-        pytest.skip("the local .env sets SECRET_KEY; this test needs a bare production environment")
-    env = production_env()
+    env = production_env()  # a local .env is never read: CODENEST_READ_DOTENV=0 (pyproject.toml)
     del env["SECRET_KEY"]
     return env
 

@@ -1,6 +1,6 @@
 """Hostile frames on every socket (issue 9), through the real ASGI application: a 10,000-level nested
 frame used to raise RecursionError in the consumer (close 1011); now each socket answers an `error`
-frame `invalid` and stays open, as API.md asks for malformed frames."""
+frame `invalid` and stays open, as docs/websockets.md promises for malformed frames."""
 
 import pytest
 

@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import access_token_for
 from tests.factories import MembershipFactory, RoomFactory, UserFactory
-from tests.live import daphne_server, redis_url_or_skip
+from tests.live import daphne_server, delete_redis_keys, redis_url_or_skip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -74,12 +74,15 @@ def test_chat_across_two_processes(tmp_path):
         "CACHE_KEY_PREFIX": prefix,
         "ROOM_PRESENCE_TTL": PRESENCE_TTL,
     }
-    with daphne_server(tmp_path, **env) as server_a, daphne_server(tmp_path, **env) as server_b:
-        try:
-            asyncio.run(scenario(server_a, server_b, room.id, tokens))
-        except BaseException:
-            print("--- A ---\n", server_a.log()[-4000:], "\n--- B ---\n", server_b.log()[-4000:])
-            raise
+    try:
+        with daphne_server(tmp_path, **env) as server_a, daphne_server(tmp_path, **env) as server_b:
+            try:
+                asyncio.run(scenario(server_a, server_b, room.id, tokens))
+            except BaseException:
+                print("--- A ---\n", server_a.log()[-4000:], "\n--- B ---\n", server_b.log()[-4000:])
+                raise
+    finally:
+        delete_redis_keys(redis_url, f"{prefix}*")  # channel layer, cache and presence keys
 
 
 async def scenario(server_a, server_b, room_id: int, tokens: dict) -> None:

@@ -12,7 +12,7 @@ from websockets.sync.client import connect
 
 from tests.conftest import access_token_for
 from tests.factories import PostFactory, UserFactory
-from tests.live import daphne_server, redis_url_or_skip
+from tests.live import daphne_server, delete_redis_keys, redis_url_or_skip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -47,8 +47,12 @@ def two_servers(tmp_path):
         "CHANNEL_LAYER_PREFIX": f"cn-e2e-notif-{uuid.uuid4().hex[:8]}",
         "CACHE_KEY_PREFIX": f"cn-e2e-notif-{uuid.uuid4().hex[:8]}",
     }
-    with daphne_server(tmp_path, **shared) as a, daphne_server(tmp_path, **shared) as b:
-        yield a, b
+    try:
+        with daphne_server(tmp_path, **shared) as a, daphne_server(tmp_path, **shared) as b:
+            yield a, b
+    finally:
+        prefixes = (shared["CHANNEL_LAYER_PREFIX"], shared["CACHE_KEY_PREFIX"])
+        delete_redis_keys(shared["REDIS_URL"], *(f"{prefix}*" for prefix in prefixes))
 
 
 def test_rest_action_on_a_reaches_sockets_on_b_and_a(two_servers):
@@ -104,3 +108,5 @@ def test_bad_token_is_closed_with_4401(two_servers):
     with inbox(server_b, "not-a-token") as socket, pytest.raises(ConnectionClosed) as closed:
         socket.recv(timeout=10)
     assert closed.value.rcvd.code == 4401
+    # daphne forwards the reason too (codenest.sockets.forward_close_reasons_in_daphne).
+    assert closed.value.rcvd.reason.startswith("Authentication failed: ")

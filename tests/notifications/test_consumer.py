@@ -34,13 +34,19 @@ async def post(user, path: str):
 
 async def test_missing_token_closes_4401():
     communicator = await connect()
-    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+    assert await communicator.receive_output(timeout=5) == {
+        "type": "websocket.close",
+        "code": 4401,
+        "reason": "Authentication failed: missing token.",
+    }
     await communicator.disconnect()
 
 
 async def test_bad_token_closes_4401():
     communicator = await connect(token="not-a-jwt")
-    assert (await communicator.receive_output(timeout=5))["code"] == 4401
+    closed = await communicator.receive_output(timeout=5)
+    assert closed["code"] == 4401
+    assert closed["reason"].startswith("Authentication failed: ") and "invalid" in closed["reason"].lower()
     await communicator.disconnect()
 
 

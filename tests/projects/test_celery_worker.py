@@ -8,17 +8,22 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 
 from codenest import celery_app
 from projects.models import Commit, Project, Task
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
-from tests.live import BASE_DIR, redis_url_or_skip, server_env, stop
+from tests.live import BASE_DIR, delete_redis_keys, redis_url_or_skip, server_env, stop
 from tests.projects.github_server import FakeRepo, fake_github, make_commit
 
 # This app's own Redis database, so no other helper's worker takes our tasks (and we not theirs).
 PROJECTS_REDIS_DB = 4
+# A queue of this run's own: other checkouts run this test on the same Redis database at the same
+# time, and a shared "celery" queue let their workers take our tasks (and their purge drop them).
+# Its keys and the worker's cache keys are removed afterwards.
+WORKER_QUEUE = f"cn-test-worker-{uuid.uuid4().hex[:8]}"
 
 
 def projects_redis_url() -> str:
@@ -44,18 +49,29 @@ def drop_broker_connections() -> None:
     celery_app._after_fork()
 
 
+def route_tasks_to(routes) -> None:
+    """Apply conf.task_routes now (Celery caches the router built from them)."""
+    celery_app.conf.task_routes = routes
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.__dict__.pop("router", None)
+
+
 @pytest.fixture
 def broker():
     """Send tasks to Redis instead of running them in-process, for this test only."""
     url = projects_redis_url()
     conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url)
+    saved = (conf.task_always_eager, conf.broker_url, conf.task_routes)
     conf.task_always_eager, conf.broker_url = False, url
+    route_tasks_to({"*": {"queue": WORKER_QUEUE}})
     drop_broker_connections()
-    celery_app.control.purge()  # leftovers of an interrupted run would only confuse the worker
-    yield url
-    conf.task_always_eager, conf.broker_url = saved
-    drop_broker_connections()
+    try:
+        yield url
+    finally:
+        conf.task_always_eager, conf.broker_url = saved[:2]
+        route_tasks_to(saved[2])
+        drop_broker_connections()
+        delete_redis_keys(url, f"{WORKER_QUEUE}*", f"_kombu.binding*.{WORKER_QUEUE}*")
 
 
 @pytest.mark.e2e
@@ -84,11 +100,13 @@ def test_worker_syncs_commits_after_post(broker, tmp_path, make_client):
             REDIS_URL=broker,
             CELERY_BROKER_URL=broker,
             CELERY_TASK_ALWAYS_EAGER="0",
+            CACHE_KEY_PREFIX=WORKER_QUEUE,
+            CHANNEL_LAYER_PREFIX=WORKER_QUEUE,
             GITHUB_API_URL=github.url,
             GITHUB_SYNC_COMMITS="10",
         )
         command = [sys.executable, "-m", "celery", "-A", "codenest", "worker", "--pool=solo", "--loglevel=info"]
-        command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+        command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--queues", WORKER_QUEUE]
         with open(log_path, "wb") as log:
             worker = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

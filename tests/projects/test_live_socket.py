@@ -34,6 +34,20 @@ async def assert_silent(socket) -> None:
 # --- who may watch --------------------------------------------------------------------------------
 
 
+async def test_close_reasons(private_team):
+    """Each close says why (docs/websockets.md); a private project reads like a missing one."""
+
+    async def close_of(socket) -> tuple[int, str]:
+        output = await socket.receive_output(timeout=3)
+        await socket.disconnect()
+        return output["code"], output.get("reason", "")
+
+    project, outsider = private_team.project, private_team.outsider
+    assert await close_of(await project_socket(project.pk, token="")) == (4401, "Authentication failed: missing token.")
+    assert await close_of(await project_socket(project.pk, outsider)) == (4404, "No such project.")
+    assert await close_of(await project_socket(424242, outsider)) == (4404, "No such project.")
+
+
 async def test_close_codes(private_team):
     project = private_team.project
     outsider = private_team.outsider

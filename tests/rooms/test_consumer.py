@@ -51,19 +51,23 @@ async def open_socket(room_id, user=None, *, token=None, after=None, expect_pres
     return socket
 
 
-async def closed_with(socket) -> int:
-    """The close code, skipping frames that were already on their way."""
+async def close_of(socket) -> tuple[int, str]:
+    """The close code and reason, skipping frames that were already on their way."""
     output = await socket.receive_output(timeout=3)
     while output["type"] == "websocket.send":
         output = await socket.receive_output(timeout=3)
     assert output["type"] == "websocket.close", output
     await socket.disconnect()
-    return output["code"]
+    return output["code"], output.get("reason", "")
+
+
+async def refusal(room_id, user=None, **kwargs) -> tuple[int, str]:
+    socket = await open_socket(room_id, user, expect_presence=False, **kwargs)
+    return await close_of(socket)
 
 
 async def refusal_code(room_id, user=None, **kwargs) -> int:
-    socket = await open_socket(room_id, user, expect_presence=False, **kwargs)
-    return await closed_with(socket)
+    return (await refusal(room_id, user, **kwargs))[0]
 
 
 async def frames_until(socket, frame_type, timeout=3):
@@ -93,13 +97,15 @@ async def test_close_codes(chat):
     private = await database_sync_to_async(RoomFactory)(is_public=False, creator=owner)
     banned = await database_sync_to_async(UserFactory)()
     await database_sync_to_async(Ban.objects.create)(room=room, user=banned)
-    assert await refusal_code(room.id, token="") == 4401
-    assert await refusal_code(room.id, token="not-a-jwt") == 4401
-    assert await refusal_code(424242, member) == 4404
-    assert await refusal_code(99999999999999999999999999, member) == 4404
-    assert await refusal_code(private.id, outsider) == 4404
-    assert await refusal_code(room.id, outsider) == 4403
-    assert await refusal_code(room.id, banned) == 4403
+    assert await refusal(room.id, token="") == (4401, "Authentication failed: missing token.")
+    code, reason = await refusal(room.id, token="not-a-jwt")
+    assert code == 4401 and reason.startswith("Authentication failed: ") and "invalid" in reason.lower()
+    assert await refusal(424242, member) == (4404, "No such room.")
+    assert await refusal(99999999999999999999999999, member) == (4404, "No such room.")
+    # A private room looks exactly like a missing one to outsiders, reason included.
+    assert await refusal(private.id, outsider) == (4404, "No such room.")
+    assert await refusal(room.id, outsider) == (4403, "Not a member of this room: join it first.")
+    assert await refusal(room.id, banned) == (4403, "Banned from this room.")
 
 
 async def test_presence_on_connect_join_and_leave(chat):
@@ -424,7 +430,7 @@ async def test_kicked_or_banned_user_is_disconnected(chat, how):
         await database_sync_to_async(services.member_kick)(room=room, actor=owner, user=member)
     else:
         await database_sync_to_async(services.member_ban)(room=room, actor=owner, user=member, reason="spam")
-    assert await closed_with(victim) == 4403
+    assert await close_of(victim) == (4403, "No longer a member of this room.")
     assert await watcher.receive_json_from() == {"type": "presence.leave", "user": summary(member)}
     assert await refusal_code(room.id, member) == 4403
     await watcher.disconnect()
@@ -436,8 +442,8 @@ async def test_leaving_and_room_deletion_close_sockets(chat):
     leaver = await open_socket(room.id, member)
     stayer = await open_socket(room.id, owner)
     await database_sync_to_async(services.room_leave)(room=room, user=member)
-    assert await closed_with(leaver) == 4403
+    assert await close_of(leaver) == (4403, "No longer a member of this room.")
     await database_sync_to_async(services.room_delete)(room=room, actor=owner)
     assert await frames_until(stayer, "presence.leave")
-    assert await closed_with(stayer) == 4404
+    assert await close_of(stayer) == (4404, "This room was deleted.")
     await asyncio.sleep(0)

@@ -1,6 +1,7 @@
 """A real `celery worker` fetches a message's link previews: REST post → Redis broker → worker →
 local page server → LinkPreview + message.updated on the Redis channel layer."""
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -27,6 +28,13 @@ def uploads_redis_url() -> str:
     return url if os.environ.get("REDIS_URL") else f"{url.rsplit('/', 1)[0]}/{UPLOADS_REDIS_DB}"
 
 
+def receive(layer, channel, timeout: float = 30) -> dict:
+    async def within():
+        return await asyncio.wait_for(layer.receive(channel), timeout)
+
+    return async_to_sync(within)()
+
+
 @pytest.fixture
 def broker():
     from codenest import celery_app
@@ -43,7 +51,7 @@ def broker():
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)  # a worker process starting on a loaded 2-core machine
 @pytest.mark.django_db(transaction=True)
 def test_worker_fetches_previews_and_rebroadcasts(broker, tmp_path, settings):
     prefix = f"uploads-test-{os.getpid()}"
@@ -71,15 +79,15 @@ def test_worker_fetches_previews_and_rebroadcasts(broker, tmp_path, settings):
             )
             assert response.status_code == 201 and response.json()["previews"] == []
             message = Message.objects.get(pk=response.json()["id"])
-            wait_until(lambda: message.previews.exists(), timeout=90, proc=worker, log_path=log_path)
+            wait_until(lambda: message.previews.exists(), timeout=240, proc=worker, log_path=log_path)
         finally:
             stop(worker)
     preview = LinkPreview.objects.get(url=article)
     assert preview.ok and preview.title == "Django 5.2 released"
     assert pages.hits == ["/article"]
-    event = async_to_sync(layer.receive)(channel)
+    event = receive(layer, channel)
     while event["type"] != "room.message_updated":  # the in-process post's own broadcast may come first
-        event = async_to_sync(layer.receive)(channel)
+        event = receive(layer, channel)
     assert event["message"]["id"] == message.pk
     assert event["message"]["previews"][0]["title"] == "Django 5.2 released"
     async_to_sync(layer.flush)()

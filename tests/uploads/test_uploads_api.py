@@ -1,4 +1,4 @@
-"""POST/GET/DELETE uploads/ and the signed file URLs (API.md "Uploads and link previews")."""
+"""POST/GET/DELETE uploads/ and the signed file URLs (the "uploads" operations of the API reference)."""
 
 import io
 import struct

@@ -1,5 +1,5 @@
 import pytest
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -115,6 +115,25 @@ class TestLogin:
 
     def test_missing_fields_400(self, anon_client):
         assert anon_client.post(LOGIN, {}).status_code == 400
+
+    def test_huge_email_is_a_400_not_a_database_error(self, anon_client):
+        """On SQLite a 100,000-character e-mail made the case-insensitive lookup a LIKE pattern too complex (500)."""
+        UserFactory(email="ada@example.com")
+        response = anon_client.post(LOGIN, {"email": "a" * 100_000 + "@example.com", "password": DEFAULT_PASSWORD})
+        assert response.status_code == 400
+        assert "email" in response.json()
+
+    def test_huge_password_is_a_400(self, anon_client):
+        UserFactory(email="ada@example.com")
+        response = anon_client.post(LOGIN, {"email": "ada@example.com", "password": "p" * 100_000})
+        assert response.status_code == 400
+        assert "password" in response.json()
+
+    def test_backend_treats_a_huge_email_as_unknown(self):
+        """Every caller of the authentication backend (admin login included) gets "no such user", not an error."""
+        UserFactory(email="ada@example.com")
+        assert authenticate(email="a" * 100_000 + "@example.com", password=DEFAULT_PASSWORD) is None
+        assert authenticate(email="ADA@example.com", password=DEFAULT_PASSWORD) is not None
 
     def test_rate_limited_per_ip(self, anon_client, settings):
         settings.RATELIMIT_AUTH = "2/m"

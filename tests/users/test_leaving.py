@@ -98,6 +98,21 @@ class TestErase:
         assert anon_client.post("/api/v1/auth/password/reset/", {"email": "leaver@example.com"}).status_code == 202
         assert mail.outbox == []
 
+    def test_a_failing_clean_up_does_not_break_the_erasure(self, make_client, leaver, on_commit):
+        NotificationFactory(recipient=leaver)
+
+        def broken(sender, user_id, **kwargs):
+            raise RuntimeError("an app's clean-up failed")
+
+        signals.user_erased.connect(broken, weak=False, dispatch_uid="broken")
+        try:
+            with on_commit(execute=True):
+                response = make_client(leaver).delete(ME, {"password": DEFAULT_PASSWORD})
+        finally:
+            signals.user_erased.disconnect(dispatch_uid="broken")
+        assert response.status_code == 204
+        assert not Notification.objects.filter(recipient_id=leaver.pk).exists()
+
     def test_access_token_stops_working(self, make_client, leaver):
         client = make_client(leaver)
         assert client.delete(ME, {"password": DEFAULT_PASSWORD}).status_code == 204
