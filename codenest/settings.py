@@ -121,6 +121,10 @@ if IS_POSTGRES:
 else:
     # SQLite: wait on a locked database instead of failing at once (daphne + eager tasks write).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Transactions take the write lock when they begin: two processes that both read and then write
+    # (two daphne processes posting chat messages) would otherwise deadlock on the lock upgrade, which
+    # SQLite answers at once with "database is locked" instead of waiting out the timeout.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     # A file, not memory, so the server processes started by end-to-end tests see the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / env("CODENEST_TEST_DB", default=".test-db.sqlite3"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -280,6 +284,9 @@ RATELIMIT_EMAIL_RESEND = env("RATELIMIT_EMAIL_RESEND", default="5/h")
 RATELIMIT_ACCOUNT = env("RATELIMIT_ACCOUNT", default="30/h")  # erase, export, e-mail change, GitHub (un)link
 RATELIMIT_PEOPLE = env("RATELIMIT_PEOPLE", default="120/m")
 RATELIMIT_TOKEN_VERIFY = env("RATELIMIT_TOKEN_VERIFY", default="60/m")
+# --- direct messages (issue 12) ---
+# Starting direct/group conversations (POST conversations/), per user.
+RATELIMIT_CONVERSATIONS = env("RATELIMIT_CONVERSATIONS", default="30/m")
 # Seconds a chat socket stays "online" without a heartbeat (a crashed process's users lapse after it).
 ROOM_PRESENCE_TTL = env.float("ROOM_PRESENCE_TTL", default=45)
 # Behind a proxy the client address is in X-Forwarded-For; trust it only when told to.

@@ -70,6 +70,9 @@ def on_vote_cast(sender, author, karma_delta, **kwargs):
 @receiver(rooms_signals.message_posted, dispatch_uid="gamification.message_posted")
 @_never_raises
 def on_message_posted(sender, message, **kwargs):
+    # Private conversations count for nothing public: no leaderboard contribution, no streak.
+    if message.room.is_conversation:
+        return
     _record_activity(message.author)
 
 

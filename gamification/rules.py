@@ -33,7 +33,7 @@ def current_streak(user) -> int:
 
 
 def rooms_joined(user) -> int:
-    return Membership.objects.filter(user=user).count()
+    return Membership.objects.in_chat_rooms().filter(user=user).count()  # conversations are not rooms
 
 
 def followers(user) -> int:

@@ -1,4 +1,5 @@
-"""`/ws/notifications/?token=`: a user's notifications and unread count, pushed as they happen.
+"""`/ws/notifications/?token=`: a user's notifications and unread count, pushed as they happen, and
+`conversation.message` frames for new messages in conversations the user has no socket open on.
 
 Frames and close codes: docs/websockets.md.
 """
@@ -58,6 +59,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def notification_created(self, event):
         await self.send_json({"type": "notification", "notification": event["notification"]})
         await self._send_unread_count(event["unread_count"])
+
+    async def conversation_message(self, event):
+        """A message in one of my conversations that I do not have open (sent by rooms.services)."""
+        frame = {"type": "conversation.message", "conversation": event["conversation"], "message": event["message"]}
+        await self.send_json(frame)
 
     async def notification_unread_count(self, event):
         await self._send_unread_count(event["count"])

@@ -13,11 +13,12 @@ from django.utils.text import Truncator
 from events import signals as event_signals
 from gamification import signals as gamification_signals
 from notifications.models import Verb
-from notifications.services import notification_create, notification_create_many
+from notifications.services import notification_create, notification_create_many, notification_create_once
 from posts import signals as post_signals
 from projects import signals as project_signals
 from rooms import signals as room_signals
-from rooms.models import Ban, Membership
+from rooms.conversations.selectors import conversation_recipients
+from rooms.models import Ban, Membership, ParticipantStatus
 from users import signals as user_signals
 
 logger = logging.getLogger(__name__)
@@ -47,8 +48,10 @@ def _who_can_see_room(room, users) -> list:
     users = [user for user in users if user.pk not in banned]
     if room.is_public or not users:
         return users
-    members = set(Membership.objects.filter(room=room, user__in=users).values_list("user_id", flat=True))
-    return [user for user in users if user.pk in members]
+    # Conversations: a pending or declined request's recipient is not (yet) part of it.
+    members = Membership.objects.filter(room=room, user__in=users, status=ParticipantStatus.ACTIVE)
+    member_ids = set(members.values_list("user_id", flat=True))
+    return [user for user in users if user.pk in member_ids]
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -79,12 +82,62 @@ def notify_message_mentions(sender, message, mentioned_users=(), **kwargs):
         recipients=_who_can_see_room(room, mentioned_users),
         actor=message.author,
         verb=Verb.MENTION,
-        message=f"@{message.author.handle} mentioned you in {room.name}: {_short(message.content)}",
+        message=f"@{message.author.handle} mentioned you in {room.name or 'a conversation'}: {_short(message.content)}",
         link=f"/rooms/{room.pk}?message={message.pk}",
         target_type="message",
         target_id=message.pk,
         data={"room": room.pk},
     )
+
+
+# --- conversations (rooms of kind direct/group) --------------------------------------------------
+
+
+def _notify_message_request(room, starter, recipient) -> None:
+    """One message_request per conversation and recipient, ever: later messages add nothing."""
+    notification_create_once(
+        recipient=recipient,
+        actor=starter,
+        verb=Verb.MESSAGE_REQUEST,
+        message=f"@{starter.handle} wants to send you a message",
+        link=f"/conversations/{room.pk}",
+        target_type="conversation",
+        target_id=room.pk,
+        data={"conversation": room.pk},
+    )
+
+
+@receiver(room_signals.conversation_started, dispatch_uid="notifications.message_request")
+@never_breaks_the_action
+def notify_message_request(sender, room, starter, requested_users=(), **kwargs):
+    for recipient in requested_users:
+        _notify_message_request(room, starter, recipient)
+
+
+@receiver(room_signals.message_posted, dispatch_uid="notifications.direct_message")
+@never_breaks_the_action
+def notify_direct_message(sender, message, **kwargs):
+    """direct_message: ONE unread notification per conversation (refreshed by each new message);
+    a muted conversation notifies nothing; a request's recipient gets its one message_request."""
+    room, author = message.room, message.author
+    if not room.is_conversation or author is None:
+        return
+    for participant in conversation_recipients(room=room, exclude_user_id=author.pk):
+        if participant.status == ParticipantStatus.REQUEST:
+            _notify_message_request(room, author, participant.user)
+        elif participant.status == ParticipantStatus.ACTIVE and not participant.muted:
+            where = f" in {room.name}" if room.name else ""
+            notification_create_once(
+                recipient=participant.user,
+                actor=author,
+                verb=Verb.DIRECT_MESSAGE,
+                message=f"@{author.handle}{where}: {_short(message.content)}",
+                link=f"/conversations/{room.pk}",
+                target_type="conversation",
+                target_id=room.pk,
+                data={"conversation": room.pk, "message": message.pk},
+                while_unread=True,
+            )
 
 
 @receiver(room_signals.invite_created, dispatch_uid="notifications.room_invite")

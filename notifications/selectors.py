@@ -6,6 +6,7 @@ from django.apps import apps
 from django.db.models import Q, QuerySet
 
 from notifications.models import EmailDigest, Notification, NotificationPreference
+from rooms.conversations.selectors import unread_conversations_count
 from rooms.selectors import room_ids_of_member
 from users.models import Follow, User
 
@@ -45,6 +46,11 @@ def digest_recipients(*, period: str) -> QuerySet[User]:
 def digest_notifications(*, user: User, since: datetime) -> list[Notification]:
     notifications = notification_list(user=user, unread=True).filter(created_at__gte=since)
     return list(notifications[:DIGEST_MAX_NOTIFICATIONS])
+
+
+def digest_unread_conversations(*, user: User) -> int:
+    """How many of the user's conversations hold messages they have not read (muted ones aside)."""
+    return unread_conversations_count(user=user)
 
 
 def digest_top_posts(*, user: User, since: datetime, until: datetime) -> list:

@@ -98,6 +98,44 @@ def notification_create(*, recipient: User, verb: str, message: str, **fields) -
 
 
 @transaction.atomic
+def notification_create_once(
+    *,
+    recipient: User,
+    verb: str,
+    message: str,
+    target_type: str,
+    target_id: int,
+    while_unread: bool = False,
+    **fields,
+) -> Notification | None:
+    """At most one notification of `verb` about one target for a recipient.
+
+    With `while_unread` the existing one counts only while unread, and a new event refreshes it
+    (text, actor, time) instead of adding another: one unread direct_message per conversation.
+    Without it, once is once (a message_request is announced a single time).
+    """
+    # Serialise per recipient so two messages arriving together cannot both create one.
+    User.objects.select_for_update().filter(pk=recipient.pk).first()
+    existing = Notification.objects.filter(
+        recipient=recipient, verb=Verb(verb).value, target_type=target_type, target_id=target_id
+    )
+    if while_unread:
+        existing = existing.filter(is_read=False)
+    current = existing.order_by("-id").first()
+    if current is None:
+        return notification_create(
+            recipient=recipient, verb=verb, message=message, target_type=target_type, target_id=target_id, **fields
+        )
+    if while_unread:
+        current.message = message[:300]
+        current.actor = fields.get("actor", current.actor)
+        current.data = fields.get("data", current.data)
+        current.created_at = timezone.now()
+        current.save(update_fields=["message", "actor", "data", "created_at"])
+    return current
+
+
+@transaction.atomic
 def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     notification = Notification.objects.select_for_update().filter(pk=notification_id, recipient=user).first()
     if notification is None:
@@ -175,12 +213,16 @@ def digest_period_start(*, period: str, now: datetime) -> datetime:
     return day_start
 
 
-def _render_digest(*, user: User, period: str, notifications: list, posts: list) -> EmailMultiAlternatives:
+def _render_digest(
+    *, user: User, period: str, notifications: list, posts: list, unread_conversations: int = 0
+) -> EmailMultiAlternatives:
     context = {
         "user": user,
         "period": period,
         "notifications": notifications,
         "posts": posts,
+        "unread_conversations": unread_conversations,
+        "conversations_url": f"{settings.SITE_URL.rstrip('/')}/conversations",
         "site_url": settings.SITE_URL.rstrip("/"),
         "unsubscribe_url": unsubscribe_url_for(user),
     }
@@ -211,7 +253,8 @@ def digest_send(*, user: User, period: str, now: datetime) -> str:
     since = now - PERIOD_LENGTH[DigestPeriod(period)]
     notifications = selectors.digest_notifications(user=user, since=since)
     posts = selectors.digest_top_posts(user=user, since=since, until=now)
-    if not notifications and not posts:
+    unread_conversations = selectors.digest_unread_conversations(user=user)
+    if not notifications and not posts and not unread_conversations:
         return "empty"
     try:
         with transaction.atomic():
@@ -223,7 +266,13 @@ def digest_send(*, user: User, period: str, now: datetime) -> str:
                 post_count=len(posts),
                 sent_at=now,
             )
-            _render_digest(user=user, period=period, notifications=notifications, posts=posts).send()
+            _render_digest(
+                user=user,
+                period=period,
+                notifications=notifications,
+                posts=posts,
+                unread_conversations=unread_conversations,
+            ).send()
     except IntegrityError:
         return "already_sent"
     return "sent"

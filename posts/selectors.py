@@ -26,7 +26,8 @@ def uploads_readable_through_posts(user) -> Q:
 
 def visible_room_ids(user) -> QuerySet:
     """Subquery: ids of the public rooms and of the rooms the user belongs to."""
-    return Room.objects.filter(Q(is_public=True) | Q(pk__in=room_ids_of_member(user))).values("pk")
+    rooms = Room.objects.chat_rooms()  # never conversations
+    return rooms.filter(Q(is_public=True) | Q(pk__in=room_ids_of_member(user))).values("pk")
 
 
 def _visibility(user) -> Q:

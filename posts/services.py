@@ -51,7 +51,7 @@ def post_refresh_search_vector(*, posts: QuerySet[Post]) -> None:
 
 
 def _check_room_for_posting(*, room_id: int, author: User) -> Room:
-    room = Room.objects.filter(pk=room_id).first()
+    room = Room.objects.chat_rooms().filter(pk=room_id).first()  # a conversation takes no posts
     is_member = room is not None and is_room_member(room_id=room.pk, user=author)
     if room is None or not (room.is_public or is_member):
         raise ValidationError({"room": ["No such room."]})

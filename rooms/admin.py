@@ -1,10 +1,14 @@
-"""Moderation in the admin: rooms with their members and messages; archive, delete messages, ban."""
+"""Moderation in the admin: rooms with their members and messages; archive, delete messages, ban.
+
+Conversations (direct messages) are private: staff do not browse them here. A conversation's message
+reaches staff only when a participant reports it (posts' moderation queue keeps its text).
+"""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from rooms import services
-from rooms.models import Ban, Invite, Membership, Message, Room, RoomTag
+from rooms.models import Ban, Invite, Membership, Message, Room, RoomKind, RoomTag
 
 
 def ban_pairs(model_admin, request, pairs) -> None:
@@ -53,6 +57,9 @@ class RoomAdmin(admin.ModelAdmin):
     inlines = [RoomTagInline, MembershipInline, MessageInline]
     actions = ["archive_rooms", "unarchive_rooms"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).chat_rooms()
+
     @admin.action(description="Archive selected rooms (read-only, no new messages)")
     def archive_rooms(self, request, queryset):
         for room in queryset:
@@ -75,6 +82,9 @@ class MembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["room", "user"]
     actions = ["ban_members"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).in_chat_rooms()
+
     @admin.action(description="Ban selected members from their rooms")
     def ban_members(self, request, queryset):
         pairs = [(m.room, m.user) for m in queryset.select_related("room", "user")]
@@ -90,6 +100,9 @@ class MessageAdmin(admin.ModelAdmin):
     raw_id_fields = ["room", "author", "parent"]
     readonly_fields = ["created_at", "edited_at"]
     actions = ["delete_messages", "ban_authors"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(room__kind=RoomKind.ROOM)
 
     @admin.display(description="content")
     def short_content(self, message):

@@ -17,11 +17,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework import exceptions, serializers
 from rest_framework.exceptions import NotFound, ParseError
 
+from api.exceptions import CodedPermissionDenied
 from api.parsers import loads_json
 from api.ratelimit import check_rate_limit
 from codenest.realtime import room_group
 from codenest.sockets import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, unauthenticated_reason
 from rooms import commands, presence, selectors, services
+from rooms.conversations.selectors import hidden_participant_ids
 from rooms.models import Room
 from rooms.permissions import CHAT_RATE_GROUP
 from rooms.serializers import (
@@ -103,9 +105,15 @@ def _history(room_id: int, after: int, viewer_id: int) -> list[dict]:
     return plain(MessageSerializer(messages, many=True).data)
 
 
-def _online_users(room_id: int) -> list[dict]:
-    users = selectors.users_online(presence.presence_online(room_id=room_id))
+def _online_users(room_id: int, viewer_id: int) -> list[dict]:
+    # A conversation's pending-request recipient is not shown to the others as online.
+    hidden = hidden_participant_ids(room_id=room_id) - {viewer_id}
+    users = selectors.users_online(presence.presence_online(room_id=room_id) - hidden)
     return [user_summary(user) for user in users]
+
+
+def _is_hidden(room_id: int, user_id: int) -> bool:
+    return user_id in hidden_participant_ids(room_id=room_id)
 
 
 def _user_summary_of(user_id: int) -> dict:
@@ -137,6 +145,9 @@ def _with_me(message: dict, reactors: dict, user_id: int) -> dict:
 class RoomChatConsumer(AsyncJsonWebsocketConsumer):
     room_id: int | None = None
     joined = False
+    # True while I am a conversation's pending-request recipient: my typing, presence and reads stay
+    # unseen by the others (the group events carry this flag; each consumer filters).
+    hidden = False
     replayed_up_to = 0
     heartbeat: asyncio.Task | None = None
 
@@ -161,6 +172,7 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
         # Subscribe before reading history so nothing falls between the two; duplicates are skipped.
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
+        self.hidden = await database_sync_to_async(_is_hidden)(room_id, self.user.pk)
         await self._replay_history()
         await self._announce_arrival()
         self.heartbeat = asyncio.create_task(self._keep_presence())
@@ -196,7 +208,7 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
         arrived = await sync_to_async(presence.presence_enter, thread_sensitive=False)(
             room_id=self.room_id, user_id=self.user.pk, connection=self.channel_name
         )
-        online = await database_sync_to_async(_online_users)(self.room_id)
+        online = await database_sync_to_async(_online_users)(self.room_id, self.user.pk)
         await self.send_json({"type": "presence", "online": online})
         if arrived:
             await self._send_presence_event("room.presence_join", self.user.pk, user=user_summary(self.user))
@@ -204,7 +216,11 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
     async def _send_presence_event(self, event_type: str, user_id: int, user: dict | None = None) -> None:
         if user is None:
             user = await database_sync_to_async(_user_summary_of)(user_id)
-        event = {"type": event_type, "user": user, "user_id": user_id}
+        if user_id == self.user.pk:
+            hidden = self.hidden
+        else:
+            hidden = await database_sync_to_async(_is_hidden)(self.room_id, user_id)
+        event = {"type": event_type, "user": user, "user_id": user_id, "hidden": hidden}
         await self.channel_layer.group_send(self.group, event)
 
     async def _keep_presence(self) -> None:
@@ -236,6 +252,9 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
             await self._send_error(exc.code, exc.detail)
         except (ValidationError, serializers.ValidationError) as exc:
             await self._send_error("invalid", _error_detail(exc))
+        except CodedPermissionDenied as exc:  # its code (request_pending, email_unverified) goes along
+            frame = {"type": "error", "code": "forbidden", "detail": str(exc.detail), "reason": exc.detail.code}
+            await self.send_json(frame)
         except (PermissionDenied, exceptions.PermissionDenied) as exc:  # services raise either kind
             await self._send_error("forbidden", _error_detail(exc))
         except NotFound as exc:
@@ -286,7 +305,7 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def on_typing(self, frame: dict) -> None:
         is_typing = _frame_data(TypingSerializer, frame)["is_typing"]
-        event = {"type": "room.typing", "user": user_summary(self.user), "is_typing": is_typing}
+        event = {"type": "room.typing", "user": user_summary(self.user), "is_typing": is_typing, "hidden": self.hidden}
         await self.channel_layer.group_send(self.group, event)
 
     async def on_read(self, frame: dict) -> None:
@@ -331,12 +350,17 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
     async def room_message_deleted(self, event):
         await self.send_json({"type": "message.deleted", "id": event["id"]})
 
+    def _unseen(self, event, user_id: int) -> bool:
+        """A hidden participant's typing, presence and reads reach nobody but themselves."""
+        return bool(event.get("hidden")) and user_id != self.user.pk
+
     async def room_typing(self, event):
-        if event["user"]["id"] != self.user.pk:
+        if event["user"]["id"] != self.user.pk and not self._unseen(event, event["user"]["id"]):
             await self.send_json({"type": "typing", "user": event["user"], "is_typing": event["is_typing"]})
 
     async def room_read(self, event):
-        await self.send_json({"type": "read", "user": event["user"], "message_id": event["message_id"]})
+        if not self._unseen(event, event["user"]["id"]):
+            await self.send_json({"type": "read", "user": event["user"], "message_id": event["message_id"]})
 
     async def room_reaction(self, event):
         frame = {key: event[key] for key in ("message_id", "emoji", "user", "action", "count")}
@@ -344,16 +368,27 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def room_presence_join(self, event):
         # My own arrival is already in the presence frame I got on connect.
-        if event["user_id"] != self.user.pk:
+        if event["user_id"] != self.user.pk and not self._unseen(event, event["user_id"]):
             await self.send_json({"type": "presence.join", "user": event["user"]})
 
     async def room_presence_leave(self, event):
-        if event["user_id"] != self.user.pk:
+        if event["user_id"] != self.user.pk and not self._unseen(event, event["user_id"]):
             await self.send_json({"type": "presence.leave", "user": event["user"]})
+
+    async def room_participant_status(self, event):
+        """My conversation status changed (accepted): from now on the others see me, starting now."""
+        if event["user_id"] != self.user.pk:
+            return
+        was_hidden, self.hidden = self.hidden, event["status"] != "active"
+        if was_hidden and not self.hidden:
+            await self._send_presence_event("room.presence_join", self.user.pk, user=user_summary(self.user))
 
     async def room_member_removed(self, event):
         if event["user_id"] == self.user.pk:
-            await self.close(code=CLOSE_FORBIDDEN, reason="No longer a member of this room.")
+            if event.get("reason") == "declined":  # a declined conversation no longer exists for me
+                await self.close(code=CLOSE_NOT_FOUND, reason="No such conversation.")
+            else:
+                await self.close(code=CLOSE_FORBIDDEN, reason="No longer a member of this room.")
 
     async def room_deleted(self, event):
         await self.close(code=CLOSE_NOT_FOUND, reason="This room was deleted.")

@@ -1,5 +1,6 @@
 """Demo rooms and a short chat for `manage.py seed_demo` (idempotent)."""
 
+from rooms.conversations.services import conversation_start
 from rooms.models import Room
 from rooms.services import invite_create, message_post, reaction_add, room_create, room_join
 
@@ -27,4 +28,9 @@ def seed(*, users: dict, stdout) -> None:
     message_post(room=python, author=carol, content="@alice is there a guide to asyncio you like?")
     reaction_add(room=python, user=carol, message_id=hello.pk, emoji="👋")
     message_post(room=web, author=bob, content="Share the last CSS trick you learned.")
+    # Direct messages: a request bob answered (which accepts it), and a group of three.
+    direct, _ = conversation_start(starter=alice, participants=[bob], content="Hi Bob! Pair on the asyncio guide?")
+    message_post(room=direct, author=bob, content="Sure, after lunch works for me.")
+    conversation_start(starter=carol, participants=[alice, bob], title="Hackathon team", content="Who's in? 🚀")
     stdout.write("  rooms: Python, Web dev (public) and Core team (private) with a short chat")
+    stdout.write("  conversations: alice ↔ bob, and carol's group 'Hackathon team' (a request for alice and bob)")

@@ -2,8 +2,33 @@ from django.conf import settings
 from django.db import models
 
 
+class RoomKind(models.TextChoices):
+    ROOM = "room"
+    DIRECT = "direct"  # a conversation of two people
+    GROUP = "group"  # a conversation of 3-10 people
+
+
+CONVERSATION_KINDS = (RoomKind.DIRECT, RoomKind.GROUP)
+
+
+class RoomQuerySet(models.QuerySet):
+    """The one place that tells topic rooms from private conversations (direct messages).
+
+    Everything that lists or counts rooms (room lists, post feeds and search, badges, leaderboards)
+    starts from `chat_rooms()`, so a conversation never leaks into them.
+    """
+
+    def chat_rooms(self):
+        return self.filter(kind=RoomKind.ROOM)
+
+    def conversations(self):
+        return self.filter(kind__in=CONVERSATION_KINDS)
+
+
 class Room(models.Model):
-    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=RoomKind.choices, default=RoomKind.ROOM)
+    # A group conversation's title lives here too; a direct conversation has none.
+    name = models.CharField(max_length=100, blank=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(max_length=2000, blank=True)
     is_public = models.BooleanField(default=True, db_index=True)
@@ -11,12 +36,34 @@ class Room(models.Model):
     creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # "<smaller user id>:<larger user id>" of a direct conversation: one conversation per pair, held by
+    # the database even when both start one at the same moment. Null for rooms and groups.
+    direct_key = models.CharField(max_length=41, null=True, blank=True, unique=True, editable=False)
+
+    objects = RoomQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["kind", "-id"], name="room_kind_id_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind=RoomKind.DIRECT, direct_key__isnull=False)
+                | (~models.Q(kind=RoomKind.DIRECT) & models.Q(direct_key__isnull=True)),
+                name="room_direct_key_iff_direct",
+            )
+        ]
 
     def __str__(self):
-        return self.name
+        return self.name or f"{self.get_kind_display()} conversation #{self.pk}"
+
+    @property
+    def is_conversation(self) -> bool:
+        return self.kind in CONVERSATION_KINDS
+
+    @staticmethod
+    def direct_key_for(user_a_id: int, user_b_id: int) -> str:
+        low, high = sorted((user_a_id, user_b_id))
+        return f"{low}:{high}"
 
 
 class Role(models.TextChoices):
@@ -25,11 +72,29 @@ class Role(models.TextChoices):
     MEMBER = "member"
 
 
+class ParticipantStatus(models.TextChoices):
+    """A conversation as one participant sees it (rooms' memberships are always active)."""
+
+    ACTIVE = "active"
+    REQUEST = "request"  # a message request: started by someone this participant does not follow
+    DECLINED = "declined"  # hidden for this participant; the others are not told
+
+
+class MembershipQuerySet(models.QuerySet):
+    def in_chat_rooms(self):
+        """Memberships of topic rooms only: what `community_builder` and member counts count."""
+        return self.filter(room__kind=RoomKind.ROOM)
+
+
 class Membership(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=ParticipantStatus.choices, default=ParticipantStatus.ACTIVE)
+    muted = models.BooleanField(default=False)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -6,7 +6,7 @@ from django.db.models.expressions import Case, When
 from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound
 
-from rooms.models import Ban, Membership, Message, Reaction, ReadMarker, Role, Room, RoomTag
+from rooms.models import Ban, Membership, Message, ParticipantStatus, Reaction, ReadMarker, Role, Room, RoomTag
 from users.models import User
 
 # A message's files and previews: one query each for a whole page of messages.
@@ -15,41 +15,74 @@ MESSAGE_FILES = ("attachments", "previews")
 
 def uploads_readable_through_rooms(user) -> Q:
     """Uploads attached to messages of the rooms the user belongs to (registered with uploads.access)."""
-    return Q(messages__room_id__in=room_ids_of_member(user))
+    return Q(messages__room_id__in=room_ids_taking_part(user))
+
+
+# Lists and counts of rooms start from Room.objects.chat_rooms() / Membership.objects.in_chat_rooms():
+# conversations (direct messages) never appear in them. A participant who declined a conversation
+# is no member of it (membership_of, is_room_member), so it is hidden from them everywhere.
 
 
 def room_list_visible_to(user) -> QuerySet[Room]:
-    """Public rooms plus the rooms the user belongs to."""
+    """Public rooms plus the rooms the user belongs to (never conversations)."""
+    rooms = Room.objects.chat_rooms()
     if not getattr(user, "is_authenticated", False):
-        return Room.objects.filter(is_public=True)
-    return Room.objects.filter(Q(is_public=True) | Q(memberships__user=user)).distinct()
+        return rooms.filter(is_public=True)
+    return rooms.filter(Q(is_public=True) | Q(pk__in=room_ids_of_member(user)))
 
 
 def room_ids_of_member(user) -> QuerySet:
-    """A subquery of the ids of the rooms the user belongs to (empty for anonymous users)."""
+    """A subquery of the ids of the rooms (not conversations) the user belongs to (empty for anonymous users)."""
     if not getattr(user, "is_authenticated", False):
         return Membership.objects.none().values("room_id")
-    return Membership.objects.filter(user=user).values("room_id")
+    return Membership.objects.in_chat_rooms().filter(user=user).values("room_id")
+
+
+def room_ids_taking_part(user) -> QuerySet:
+    """A subquery of the ids of the rooms and conversations the user is in (not declined ones)."""
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none().values("room_id")
+    return _memberships(user).values("room_id")
 
 
 def room_get_for_user(*, room_id: int, user) -> Room:
-    """The room if the user may see it; NotFound otherwise (a private room's existence is not leaked)."""
+    """The room or conversation if the user may see it; NotFound otherwise (existence is not leaked).
+
+    A conversation is visible to its participants only; a private room to its members.
+    """
     room = Room.objects.filter(pk=room_id).first()
-    if room is None or not (room.is_public or membership_of(room=room, user=user)):
+    if room is None:
+        raise NotFound("No such room.")
+    visible = membership_of(room=room, user=user) is not None
+    if not visible and not room.is_conversation:
+        visible = room.is_public
+    if not visible:
         raise NotFound("No such room.")
     return room
+
+
+def chat_room_get_for_user(*, room_id: int, user) -> Room:
+    """A topic room (never a conversation) the user may see: for the rooms/{id}/ endpoints."""
+    room = room_get_for_user(room_id=room_id, user=user)
+    if room.is_conversation:
+        raise NotFound("No such room.")
+    return room
+
+
+def _memberships(user) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).exclude(status=ParticipantStatus.DECLINED)
 
 
 def membership_of(*, room: Room, user) -> Membership | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return Membership.objects.filter(room=room, user=user).first()
+    return _memberships(user).filter(room=room).first()
 
 
 def is_room_member(*, room_id: int, user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return Membership.objects.filter(room_id=room_id, user=user).exists()
+    return _memberships(user).filter(room_id=room_id).exists()
 
 
 def is_room_moderator(*, room_id: int, user) -> bool:
@@ -102,7 +135,7 @@ def room_list(*, user, tags: list[str] | None = None, search: str | None = None,
     """Public rooms plus mine, newest first; `tags` match any of them."""
     member_of = room_ids_of_member(user)
     visible = Q(pk__in=member_of) if mine else Q(is_public=True) | Q(pk__in=member_of)
-    rooms = Room.objects.filter(visible)
+    rooms = Room.objects.chat_rooms().filter(visible)
     if tags:
         rooms = rooms.filter(pk__in=RoomTag.objects.filter(name__in=tags).values("room_id"))
     if search:
@@ -111,7 +144,7 @@ def room_list(*, user, tags: list[str] | None = None, search: str | None = None,
 
 
 def room_detail(*, room_id: int, user) -> Room:
-    room_get_for_user(room_id=room_id, user=user)
+    chat_room_get_for_user(room_id=room_id, user=user)
     return rooms_with_viewer_fields(Room.objects.filter(pk=room_id), user=user).get()
 
 

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.exceptions import NotFound
 
-from codenest.realtime import room_group, send_event_on_commit, send_signal_on_commit
-from rooms import signals
+from codenest.realtime import room_group, send_event, send_event_on_commit, send_signal_on_commit, user_group
+from rooms import presence, signals
+from rooms.conversations import rules as conversation_rules
 from rooms.models import (
     MESSAGE_MAX_LENGTH,
     Ban,
@@ -23,6 +24,7 @@ from rooms.models import (
     Membership,
     Message,
     MessageKind,
+    ParticipantStatus,
     Reaction,
     ReadMarker,
     Role,
@@ -137,6 +139,8 @@ def _usable_invite(*, room: Room, code: str, user) -> Invite | None:
 @transaction.atomic
 def room_join(*, room: Room, user, code: str | None = None) -> Membership:
     """Public rooms take anyone not banned; private rooms need a valid invite (else they stay hidden)."""
+    if room.is_conversation:  # conversations have participants, not joiners
+        raise NotFound("No such room.")
     existing = membership_of(room=room, user=user)
     if existing is not None:
         return existing
@@ -298,14 +302,33 @@ def _mentioned_viewers(room: Room, message: Message) -> list:
     banned = set(Ban.objects.filter(room=room, user_id__in=ids).values_list("user_id", flat=True))
     if room.is_public:
         return [user for user in mentioned if user.pk not in banned]
-    members = set(Membership.objects.filter(room=room, user_id__in=ids).values_list("user_id", flat=True))
-    return [user for user in mentioned if user.pk in members]
+    # In a conversation only those who take part hear of it (not a pending or declined request).
+    members = Membership.objects.filter(room=room, user_id__in=ids, status=ParticipantStatus.ACTIVE)
+    member_ids = set(members.values_list("user_id", flat=True))
+    return [user for user in mentioned if user.pk in member_ids]
 
 
-def _broadcast_message(message: Message, event_type: str) -> None:
+def _broadcast_message(message: Message, event_type: str) -> dict:
     attach_reactions([message])
     event = {"type": event_type, "message": message_payload(message), "reactors": message.reactors}
     send_event_on_commit(room_group(message.room_id), event)
+    return event
+
+
+def _push_to_conversation_lists(room: Room, payload: dict) -> None:
+    """Participants without this conversation open hear of the message on their notification socket,
+    so their conversation list can update (API.md `conversation.message`). Declined: nothing."""
+    participants = Membership.objects.filter(room=room).exclude(status=ParticipantStatus.DECLINED)
+    participant_ids = list(participants.values_list("user_id", flat=True))
+    event = {"type": "conversation.message", "conversation": room.pk, "message": payload}
+
+    def push() -> None:
+        with_socket_open = presence.presence_online(room_id=room.pk)
+        for user_id in participant_ids:
+            if user_id not in with_socket_open:
+                send_event(user_group(user_id), event)
+
+    transaction.on_commit(push)
 
 
 @transaction.atomic
@@ -333,7 +356,7 @@ def message_post(
         existing = Message.objects.select_related("author").filter(author=author, client_id=client_id).first()
         if existing is not None:
             return _same_client_message(existing, room), False
-    require_member(membership_of(room=room, user=author))
+    membership = require_member(membership_of(room=room, user=author))
     _require_active(room)
     if kind not in POSTABLE_KINDS:
         raise ValidationError({"kind": ["Only text and code messages can be sent."]})
@@ -347,6 +370,8 @@ def message_post(
     if fenced is not None:
         kind, (code_language, content) = MessageKind.CODE, (code_language or fenced[0], fenced[1])
         _check_content(content)
+    if room.is_conversation:
+        conversation_rules.check_send(room=room, author=author, membership=membership)
     message = Message(
         room=room,
         author=author,
@@ -403,7 +428,9 @@ def message_attach_previews(*, message_id: int) -> Message | None:
 
 def _publish(message: Message) -> None:
     Room.objects.filter(pk=message.room_id).update(last_message_at=message.created_at)
-    _broadcast_message(message, "room.message")
+    event = _broadcast_message(message, "room.message")
+    if message.room.is_conversation:
+        _push_to_conversation_lists(message.room, event["message"])
 
 
 @transaction.atomic
@@ -538,13 +565,15 @@ def reaction_remove(*, room: Room, user, message_id: int, emoji: str) -> Message
 @transaction.atomic
 def read_marker_set(*, room: Room, user, message_id: int) -> ReadMarker:
     """Markers only move forward: a late frame from an old tab cannot un-read newer messages."""
-    require_member(membership_of(room=room, user=user))
+    membership = require_member(membership_of(room=room, user=user))
     if not Message.objects.filter(room=room, pk=message_id).exists():
         raise ValidationError({"message_id": ["No such message in this room."]})
     marker, _ = ReadMarker.objects.select_for_update().get_or_create(room=room, user=user)
     if message_id > marker.last_read_id:
         marker.last_read_id = message_id
         marker.save(update_fields=["last_read_id", "updated_at"])
-        event = {"type": "room.read", "user": user_summary(user), "message_id": message_id}
+        # Someone who has not accepted a message request does not show the starter what they read.
+        hidden = membership.status != ParticipantStatus.ACTIVE
+        event = {"type": "room.read", "user": user_summary(user), "message_id": message_id, "hidden": hidden}
         send_event_on_commit(room_group(room.pk), event)
     return marker

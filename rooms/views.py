@@ -68,8 +68,8 @@ def _truthy(value: str | None) -> bool:
 
 
 def _room_for_write(request, pk) -> Room:
-    """Hidden rooms answer 404 before any role check can answer 403."""
-    return selectors.room_get_for_user(room_id=_pk(pk), user=request.user)
+    """Hidden rooms (and conversations: they have their own endpoints) answer 404 before any role check."""
+    return selectors.chat_room_get_for_user(room_id=_pk(pk), user=request.user)
 
 
 def _room_payload(request, room_id: int) -> dict:
@@ -124,7 +124,7 @@ class RoomViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def join(self, request, pk=None, *args, **kwargs):
         # Not room_get_for_user: an outsider holding an invite code may join a private room.
-        room = Room.objects.filter(pk=_pk(pk)).first()
+        room = Room.objects.chat_rooms().filter(pk=_pk(pk)).first()
         if room is None:
             return Response({"detail": "No such room."}, status=status.HTTP_404_NOT_FOUND)
         code = _valid(JoinSerializer, request.data).get("code")
@@ -140,7 +140,7 @@ class RoomViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={200: MemberSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)
     def members(self, request, pk=None, *args, **kwargs):
-        room = selectors.room_get_for_user(room_id=_pk(pk), user=request.user)
+        room = selectors.chat_room_get_for_user(room_id=_pk(pk), user=request.user)
         return Response(MemberSerializer(selectors.room_members(room=room), many=True).data)
 
     @extend_schema(methods=["PATCH"], request=MemberRoleSerializer, responses={200: MemberSerializer})

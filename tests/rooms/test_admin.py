@@ -75,5 +75,6 @@ def test_demo_seed_is_idempotent():
     users = {handle: UserFactory(handle=handle) for handle in ("admin", "alice", "bob", "carol")}
     demo.seed(users=users, stdout=StringIO())
     demo.seed(users=users, stdout=StringIO())
-    assert Room.objects.count() == 3
+    assert Room.objects.chat_rooms().count() == 3
+    assert sorted(Room.objects.conversations().values_list("kind", flat=True)) == ["direct", "group"]
     assert Message.objects.filter(kind="code").count() == 1
