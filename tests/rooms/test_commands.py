@@ -256,3 +256,33 @@ async def test_commands_need_a_verified_email_when_it_is_mandatory(chat, setting
     assert (frame["type"], frame["code"]) == ("error", "forbidden") and "Verify your e-mail" in frame["detail"]
     assert not await call(Message.objects.exists)
     await socket.disconnect()
+
+
+async def test_commands_in_conversations_follow_the_messaging_rules():
+    from rooms.conversations.services import conversation_start
+    from users.services import block_create
+
+    starter, stranger = await call(UserFactory, handle="sam"), await call(UserFactory, handle="stan")
+    # A message request (stan does not follow sam): no commands until stan accepts.
+    request, _ = await call(conversation_start, starter=starter, participants=[stranger], content="hi")
+    socket = await room_socket(request.pk, starter)
+    await send(socket, "/me waves")
+    frame = await socket.receive_json_from(timeout=5)
+    assert (frame["code"], frame["detail"]) == (
+        "forbidden",
+        "Slash commands work once the conversation has been accepted.",
+    )
+    # The recipient answering with a command accepts the request, like any answer.
+    answer = await room_socket(request.pk, stranger)
+    await send(answer, "/me waves back")
+    assert (await next_of(answer, "message.new"))["message"]["content"] == "stan waves back"
+    assert (await next_of(socket, "message.new"))["message"]["content"] == "stan waves back"
+    await send(socket, "/me smiles")
+    assert (await next_of(socket, "message.new"))["message"]["content"] == "sam smiles"
+    # A block ends it, for commands as for messages.
+    await call(block_create, blocker=stranger, blocked=starter)
+    await send(socket, "/me tries again")
+    assert (await next_of(socket, "error"))["code"] == "forbidden"
+    assert await call(Message.objects.filter(room=request).count) == 3
+    for ws in (socket, answer):
+        await ws.disconnect()
