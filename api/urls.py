@@ -15,6 +15,7 @@ versioned = [
     path("", include("posts.urls")),
     path("", include("projects.urls")),
     path("", include("events.urls")),
+    path("", include("hackathons.urls")),
     path("", include("notifications.urls")),
     path("", include("gamification.urls")),
     path("", include("uploads.urls")),

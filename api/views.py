@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 COLLECTIONS = [
     "auth/login/", "auth/register/", "users/me/", "skills/", "rooms/", "posts/", "feed/", "projects/",
-    "events/", "notifications/", "badges/", "achievements/", "leaderboard/",
+    "events/", "notifications/", "badges/", "achievements/", "leaderboard/", "hackathons/",
 ]  # fmt: skip
 
 

@@ -14,6 +14,32 @@ require_secret_key()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+
+def _daphne_requests_leave_bodies_alone() -> None:
+    """Construct daphne's Twisted requests with parsePOSTFormSubmission=False (Twisted's own option).
+
+    By default Twisted parses every multipart/form-data POST in memory on the reactor thread to fill
+    `request.args`, which daphne never reads (the app gets the raw body), and answers a malformed one
+    with a bare "400 Bad Request" that never reaches Django: no JSON error, no log line.
+    """
+    try:
+        from daphne.http_protocol import WebRequest
+    except ImportError:  # pragma: no cover - served by another ASGI server
+        return
+    if getattr(WebRequest.__init__, "leaves_bodies_alone", False):
+        return
+    original_init = WebRequest.__init__
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("parsePOSTFormSubmission", False)
+        original_init(self, *args, **kwargs)
+
+    __init__.leaves_bodies_alone = True
+    WebRequest.__init__ = __init__
+
+
+_daphne_requests_leave_bodies_alone()
+
 from codenest.media import UploadSizeLimitMiddleware  # noqa: E402
 from codenest.routing import websocket_urlpatterns  # noqa: E402
 from codenest.sockets import UnknownSocketConsumer, forward_close_reasons_in_daphne  # noqa: E402

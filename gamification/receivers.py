@@ -11,6 +11,8 @@ from django.dispatch import receiver
 
 from gamification import services
 from gamification.rules import award_earned_badges
+from hackathons import signals as hackathons_signals
+from hackathons.models import TeamMember
 from posts import signals as posts_signals
 from projects import signals as projects_signals
 from projects.models import TaskStatus
@@ -121,6 +123,15 @@ def on_task_status_changed(sender, task, new_status, actor=None, **kwargs):
 def on_commit_linked(sender, task, user=None, **kwargs):
     if user is not None:
         award_earned_badges(user=user, codes=["open_source_hero"])
+
+
+@receiver(hackathons_signals.results_published, dispatch_uid="gamification.hackathon_results")
+@_never_raises
+def on_hackathon_results(sender, hackathon, teams=(), **kwargs):
+    winners = [team.pk for team in teams if team.final_rank == 1]  # ties at the top all win
+    members = TeamMember.objects.filter(team_id__in=winners, left_at__isnull=True).select_related("user")
+    for membership in members:
+        award_earned_badges(user=membership.user, codes=["hackathon_winner"])
 
 
 # --- accounts (issue 10) ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from gamification import services
 from gamification.models import UserBadge
+from hackathons.models import TeamMember
 from posts.models import Post
 from projects.models import Commit, Project, ProjectMember, Task, TaskStatus
 from rooms.models import Membership
@@ -56,6 +57,10 @@ def commits_closing_tasks(user) -> int:
     return Commit.objects.filter(author=user, task__status=TaskStatus.DONE).count()
 
 
+def hackathons_won(user) -> int:
+    return TeamMember.objects.filter(user=user, left_at__isnull=True, team__final_rank=1).count()
+
+
 @dataclass(frozen=True)
 class Rule:
     measure: Callable[[object], int]
@@ -73,6 +78,7 @@ RULES: dict[str, Rule] = {
     "team_player": Rule(projects_joined, 3),
     "task_crusher": Rule(tasks_done, 10),
     "open_source_hero": Rule(commits_closing_tasks, 1),
+    "hackathon_winner": Rule(hackathons_won, 1),
 }
 
 

@@ -12,14 +12,18 @@ from django.utils.text import Truncator
 
 from events import signals as event_signals
 from gamification import signals as gamification_signals
+from hackathons import signals as hackathon_signals
+from hackathons.models import TeamMember
 from notifications.models import Verb
 from notifications.services import notification_create, notification_create_many, notification_create_once
 from posts import signals as post_signals
 from projects import signals as project_signals
+from projects.models import ProjectRole
 from rooms import signals as room_signals
 from rooms.conversations.selectors import conversation_recipients
 from rooms.models import Ban, Membership, ParticipantStatus
 from users import signals as user_signals
+from users.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +227,9 @@ def notify_comment(sender, comment, mentioned_users=(), **kwargs):
 
 @receiver(project_signals.member_added, dispatch_uid="notifications.project_member_added")
 @never_breaks_the_action
-def notify_project_member_added(sender, project, user, role, added_by=None, **kwargs):
+def notify_project_member_added(sender, project, user, role, added_by=None, join_request=None, **kwargs):
+    if join_request is not None:  # an accepted request: `join_request_accepted` tells them
+        return
     by = f"@{added_by.handle} added you" if added_by is not None else "You were added"
     notification_create(
         recipient=user,
@@ -304,6 +310,107 @@ def notify_event_reminder(sender, event, slot, recipients=(), **kwargs):
         message=f"Reminder: “{_short(event.title)}” starts at {_when(slot)}",
         **_event_common(event, slot),
     )
+
+
+# --- project join requests -------------------------------------------------------------------
+
+
+@receiver(project_signals.join_request_created, dispatch_uid="notifications.project_join_request")
+@never_breaks_the_action
+def notify_project_join_request(sender, join_request, **kwargs):
+    project, requester = join_request.project, join_request.user
+    managers = User.objects.filter(
+        project_memberships__project=project,
+        project_memberships__role__in=[ProjectRole.OWNER, ProjectRole.MAINTAINER],
+    )
+    notification_create_many(
+        recipients=managers,
+        actor=requester,
+        verb=Verb.JOIN_REQUEST,
+        message=f"@{requester.handle} asked to join {project.name}: {_short(join_request.message)}",
+        link=f"/projects/{project.pk}/join-requests",
+        target_type="project_join_request",
+        target_id=join_request.pk,
+        data={"project": project.pk, "request": join_request.pk},
+    )
+
+
+@receiver(project_signals.join_request_accepted, dispatch_uid="notifications.project_join_request_accepted")
+@never_breaks_the_action
+def notify_project_join_request_accepted(sender, join_request, accepted_by=None, **kwargs):
+    project = join_request.project
+    notification_create(
+        recipient=join_request.user,
+        actor=accepted_by,
+        verb=Verb.JOIN_REQUEST_ACCEPTED,
+        message=f"Your request to join {project.name} was accepted: you are a developer now",
+        link=f"/projects/{project.pk}",
+        target_type="project",
+        target_id=project.pk,
+        data={"project": project.pk, "request": join_request.pk},
+    )
+
+
+# --- hackathons ------------------------------------------------------------------------------
+
+
+@receiver(hackathon_signals.join_request_created, dispatch_uid="notifications.team_join_request")
+@never_breaks_the_action
+def notify_team_join_request(sender, join_request, **kwargs):
+    team, requester = join_request.team, join_request.user
+    notification_create(
+        recipient=team.leader,
+        actor=requester,
+        verb=Verb.JOIN_REQUEST,
+        message=f"@{requester.handle} asked to join your team {team.name}: {_short(join_request.message)}",
+        link=f"/hackathons/{team.hackathon_id}/teams/{team.pk}",
+        target_type="team_join_request",
+        target_id=join_request.pk,
+        data={"hackathon": team.hackathon_id, "team": team.pk, "request": join_request.pk},
+    )
+
+
+@receiver(hackathon_signals.join_request_accepted, dispatch_uid="notifications.team_join_request_accepted")
+@never_breaks_the_action
+def notify_team_join_request_accepted(sender, join_request, accepted_by=None, **kwargs):
+    team = join_request.team
+    notification_create(
+        recipient=join_request.user,
+        actor=accepted_by,
+        verb=Verb.JOIN_REQUEST_ACCEPTED,
+        message=f"You are on team {team.name} now: your request to join was accepted",
+        link=f"/hackathons/{team.hackathon_id}/teams/{team.pk}",
+        target_type="team",
+        target_id=team.pk,
+        data={"hackathon": team.hackathon_id, "team": team.pk, "request": join_request.pk},
+    )
+
+
+@receiver(hackathon_signals.results_published, dispatch_uid="notifications.hackathon_result")
+@never_breaks_the_action
+def notify_hackathon_result(sender, hackathon, teams=(), **kwargs):
+    """Every current team member hears their team's rank; teams without a submission are told the results are out."""
+    ranked = {team.pk: team for team in teams}
+    memberships = TeamMember.objects.filter(hackathon=hackathon, left_at__isnull=True).select_related("user", "team")
+    by_team: dict = {}
+    for membership in memberships:
+        by_team.setdefault(membership.team, []).append(membership.user)
+    for team, users in by_team.items():
+        placed = ranked.get(team.pk)
+        if placed is not None and placed.final_rank is not None:
+            outcome = f"your team {team.name} placed #{placed.final_rank} with {placed.final_score:.2f} points"
+        else:
+            outcome = f"your team {team.name} made no submission"
+        notification_create_many(
+            recipients=users,
+            actor=hackathon.organizer,
+            verb=Verb.HACKATHON_RESULT,
+            message=f"Results of {hackathon.name} are out: {outcome}",
+            link=f"/hackathons/{hackathon.pk}/leaderboard",
+            target_type="hackathon",
+            target_id=hackathon.pk,
+            data={"hackathon": hackathon.pk, "team": team.pk, "rank": placed.final_rank if placed else None},
+        )
 
 
 # --- gamification ----------------------------------------------------------------------------

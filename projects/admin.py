@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from projects import services
-from projects.models import Commit, Project, ProjectMember, ProjectRole, Task, WebhookDelivery
+from projects.models import Commit, Project, ProjectJoinRequest, ProjectMember, ProjectRole, Task, WebhookDelivery
 
 
 class ProjectMemberInline(admin.TabularInline):
@@ -97,4 +97,18 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProjectJoinRequest)
+class ProjectJoinRequestAdmin(admin.ModelAdmin):
+    """Read-only log: requests are decided by the project's managers through the API (services)."""
+
+    list_display = ["project", "user", "status", "created_at", "decided_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["project__name", "user__handle"]
+    raw_id_fields = ["project", "user", "decided_by"]
+    readonly_fields = ["project", "user", "message", "status", "created_at", "decided_at", "decided_by"]
+
+    def has_add_permission(self, request):
         return False

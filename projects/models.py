@@ -205,3 +205,40 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} {self.delivery_id}"
+
+
+# --- join requests -----------------------------------------------------------------------------
+
+
+class JoinRequestStatus(models.TextChoices):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class ProjectJoinRequest(models.Model):
+    """A non-member asks to join; the owner or a maintainer accepts (as developer) or declines."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_join_requests")
+    message = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=10, choices=JoinRequestStatus.choices, default=JoinRequestStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user"],
+                condition=models.Q(status="pending"),
+                name="projectjoinrequest_one_pending",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "status", "-id"], name="projectjoinrequest_list_idx")]
+
+    def __str__(self):
+        return f"{self.user} → {self.project} ({self.status})"

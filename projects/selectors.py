@@ -31,18 +31,22 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 from projects.models import (
     Commit,
+    JoinRequestStatus,
     Project,
+    ProjectJoinRequest,
     ProjectMember,
+    ProjectRole,
     ProjectStatus,
     Task,
     TaskLabel,
     TaskStatus,
     Visibility,
 )
+from projects.permissions import role_at_least
 from users.models import User, UserSkill
 from users.selectors import MAX_WEIGHT, PROFICIENCY_WEIGHT, with_skill_match
 
@@ -223,15 +227,24 @@ def _score(raw, required_count) -> Case:
     )
 
 
+def users_by_skill_match(*, users: QuerySet[User], required_skill_ids: list[int]) -> QuerySet[User]:
+    """`users` with `match_score` against `required_skill_ids` and their skills, best match first.
+
+    The one candidate ranking (users.selectors.with_skill_match, the scoring shared with people/),
+    used by projects/{id}/candidates/ and hackathons' candidates/, so both rank people the same way.
+    """
+    users = with_skill_match(users, skill_ids=list(required_skill_ids))
+    skills = Prefetch("user_skills", queryset=UserSkill.objects.select_related("skill").order_by("skill__name"))
+    return users.prefetch_related(skills).order_by("-match_score", "-id")
+
+
 def project_candidates(*, project: Project) -> QuerySet[User]:
     """Users looking to collaborate who are not members yet, best match first (formula: module docstring)."""
-    required_ids = list(project.required_skills.values_list("id", flat=True))
     users = User.objects.filter(looking_to_collaborate=True, is_active=True).exclude(
         pk__in=ProjectMember.objects.filter(project=project).values("user_id")
     )
-    users = with_skill_match(users, skill_ids=required_ids)  # the scoring shared with people/
-    skills = Prefetch("user_skills", queryset=UserSkill.objects.select_related("skill").order_by("skill__name"))
-    return users.prefetch_related(skills).order_by("-match_score", "-id")
+    required_ids = list(project.required_skills.values_list("id", flat=True))
+    return users_by_skill_match(users=users, required_skill_ids=required_ids)
 
 
 def project_matches_for(*, user) -> QuerySet[Project]:
@@ -254,3 +267,17 @@ def project_matches_for(*, user) -> QuerySet[Project]:
     )
     projects = projects.annotate(match_score=_score(F("raw_score"), "required_count"))
     return _with_list_data(projects, user).order_by("-match_score", "-id")
+
+
+# --- join requests ---------------------------------------------------------------------------
+
+
+def join_request_list(*, project: Project, viewer, status: str | None = None) -> QuerySet[ProjectJoinRequest]:
+    """A project's join requests for its owner and maintainers (others: PermissionDenied), pending first."""
+    if not role_at_least(member_role(project=project, user=viewer), ProjectRole.MAINTAINER):
+        raise PermissionDenied("Only the owner and maintainers see join requests.")
+    requests = ProjectJoinRequest.objects.filter(project=project).select_related("user", "decided_by")
+    if status:
+        requests = requests.filter(status=status)
+    pending_first = Case(When(status=JoinRequestStatus.PENDING, then=Value(0)), default=Value(1))
+    return requests.order_by(pending_first, "-id")

@@ -5,7 +5,9 @@ from rest_framework import serializers
 
 from projects.models import (
     Commit,
+    JoinRequestStatus,
     Project,
+    ProjectJoinRequest,
     ProjectMember,
     ProjectRole,
     ProjectStatus,
@@ -274,3 +276,25 @@ class PushCommitSerializer(serializers.Serializer):
 class PushPayloadSerializer(serializers.Serializer):
     ref = serializers.CharField(max_length=255, required=False)
     commits = PushCommitSerializer(many=True, max_length=2048)
+
+
+# --- join requests ---------------------------------------------------------------------------
+
+
+class ProjectJoinRequestSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="project_id", read_only=True)
+    user = UserSummarySerializer(read_only=True)
+    decided_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ProjectJoinRequest
+        fields = ["id", "project", "user", "message", "status", "created_at", "decided_at", "decided_by"]
+        read_only_fields = fields
+
+
+class ProjectJoinRequestWriteSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class ProjectJoinRequestFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=JoinRequestStatus.choices, required=False)

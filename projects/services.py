@@ -11,13 +11,14 @@ from datetime import date
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.text import slugify
+from rest_framework.exceptions import NotFound
 
 from codenest.realtime import send_signal_on_commit
+from codenest.slugs import unique_slug
 from projects import live, signals
 from projects.crypto import decrypt_secret, encrypt_secret
 from projects.github import (
@@ -31,9 +32,12 @@ from projects.github import (
 from projects.models import (
     Commit,
     DeliveryOutcome,
+    JoinRequestStatus,
     Project,
+    ProjectJoinRequest,
     ProjectMember,
     ProjectRole,
+    ProjectStatus,
     SyncStatus,
     Task,
     TaskLabel,
@@ -45,8 +49,8 @@ from projects.selectors import member_role, project_get_for_user, projects_linke
 from rooms.models import Message, MessageKind, Room
 from rooms.selectors import message_get, room_get_for_member, room_list_visible_to
 from rooms.services import system_message_post
-from users.models import Skill, User
-from users.services import normalize_skill_name, require_verified_email
+from users.models import User
+from users.services import require_verified_email, skills_named
 
 # "closes #12", "Fixes #3", "resolved #7": GitHub's own closing keywords.
 CLOSING_RE = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d{1,9})\b", re.IGNORECASE)
@@ -70,19 +74,7 @@ def _require_role(*, project: Project, actor, role: str, action: str) -> str:
 
 
 def _unique_slug(name: str, exclude_id: int | None = None) -> str:
-    base = slugify(name)[:100] or "project"
-    taken = set(Project.objects.filter(slug__startswith=base).exclude(pk=exclude_id).values_list("slug", flat=True))
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
-def _skills_named(names: Iterable[str]) -> list[Skill]:
-    wanted = {normalize_skill_name(name) for name in names} - {""}
-    Skill.objects.bulk_create([Skill(name=name) for name in wanted], ignore_conflicts=True)
-    return list(Skill.objects.filter(name__in=wanted))
+    return unique_slug(name, among=Project.objects.all(), fallback="project", exclude_id=exclude_id)
 
 
 def _room_for(*, room_id: int | None, user):
@@ -130,7 +122,7 @@ def project_create(
         looking_for_members=looking_for_members,
         github_token_encrypted=encrypt_secret(github_token),
     )
-    project.required_skills.set(_skills_named(required_skills))
+    project.required_skills.set(skills_named(required_skills))
     ProjectMember.objects.create(project=project, user=owner, role=ProjectRole.OWNER)
     _announce(signals.project_created, Project, project=project, owner=owner)
     return project
@@ -159,7 +151,7 @@ def project_update(*, project: Project, actor: User, data: dict) -> Project:
     if changed:
         project.save(update_fields=[*changed, "updated_at"])
     if "required_skills" in data:
-        project.required_skills.set(_skills_named(data["required_skills"]))
+        project.required_skills.set(skills_named(data["required_skills"]))
     if "visibility" in data:  # made private: watchers who are not members lose the socket
         live.access_changed(project.pk)
     return project
@@ -204,7 +196,9 @@ def _check_may_manage(*, project: Project, actor: User, role: str) -> None:
 
 
 @transaction.atomic
-def member_add(*, project: Project, actor: User, user_id: int, role: str) -> ProjectMember:
+def member_add(
+    *, project: Project, actor: User, user_id: int, role: str, join_request: "ProjectJoinRequest | None" = None
+) -> ProjectMember:
     if role == ProjectRole.OWNER:
         raise ValidationError({"role": ["A project has exactly one owner."]})
     _check_may_manage(project=project, actor=actor, role=role)
@@ -214,7 +208,9 @@ def member_add(*, project: Project, actor: User, user_id: int, role: str) -> Pro
     if ProjectMember.objects.filter(project=project, user=user).exists():
         raise ValidationError({"user": ["Already a member of this project."]})
     member = ProjectMember.objects.create(project=project, user=user, role=role)
-    _announce(signals.member_added, ProjectMember, project=project, user=user, role=role, added_by=actor)
+    # Accepting a join request says so, so listeners can tell "added" from "request accepted".
+    via_request = {"join_request": join_request} if join_request is not None else {}
+    _announce(signals.member_added, ProjectMember, project=project, user=user, role=role, added_by=actor, **via_request)
     live.member_changed(member, "member.added")
     return member
 
@@ -672,3 +668,78 @@ def webhook_delivery_record(
     )
     WebhookDelivery.objects.filter(pk__in=list(stale)).delete()
     return delivery, True
+
+
+# --- join requests ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def join_request_create(*, project: Project, user: User, message: str = "") -> ProjectJoinRequest:
+    """A signed-in non-member of a visible project asks to join (the caller checked visibility)."""
+    require_verified_email(user)
+    if member_role(project=project, user=user) is not None:
+        raise ValidationError({"detail": ["You are already a member of this project."]})
+    if project.status != ProjectStatus.ACTIVE:
+        raise ValidationError({"detail": ["This project is not active and takes no new members."]})
+    if ProjectJoinRequest.objects.filter(project=project, user=user, status=JoinRequestStatus.PENDING).exists():
+        raise ValidationError({"detail": ["You already have a pending request to join this project."]})
+    try:
+        with transaction.atomic():  # the partial unique constraint settles a race between two requests
+            join_request = ProjectJoinRequest.objects.create(project=project, user=user, message=message)
+    except IntegrityError:
+        raise ValidationError({"detail": ["You already have a pending request to join this project."]}) from None
+    _announce(signals.join_request_created, ProjectJoinRequest, join_request=join_request)
+    return join_request
+
+
+def _pending_request_locked(*, project: Project, actor: User, request_id: int, action: str) -> ProjectJoinRequest:
+    _require_role(project=project, actor=actor, role=ProjectRole.MAINTAINER, action=action)
+    join_request = (
+        ProjectJoinRequest.objects.select_for_update()
+        .select_related("user", "project")
+        .filter(project=project, pk=request_id)
+        .first()
+    )
+    if join_request is None:
+        raise NotFound("No such join request.")
+    if join_request.status != JoinRequestStatus.PENDING:
+        raise ValidationError({"detail": [f"This request was already {join_request.status}."]})
+    return join_request
+
+
+def _decide(join_request: ProjectJoinRequest, *, status: str, actor: User) -> None:
+    join_request.status = status
+    join_request.decided_at = timezone.now()
+    join_request.decided_by = actor
+    join_request.save(update_fields=["status", "decided_at", "decided_by"])
+
+
+@transaction.atomic
+def join_request_accept(*, project: Project, actor: User, request_id: int) -> ProjectJoinRequest:
+    """Owner or maintainer: the requester becomes a developer (member_add: same rules, same signals)."""
+    join_request = _pending_request_locked(
+        project=project, actor=actor, request_id=request_id, action="accept join requests"
+    )
+    if not join_request.user.is_active:
+        raise ValidationError({"detail": ["This user's account is no longer active."]})
+    if ProjectMember.objects.filter(project=project, user_id=join_request.user_id).exists():
+        raise ValidationError({"detail": ["The requester is already a member of this project."]})
+    member_add(
+        project=project,
+        actor=actor,
+        user_id=join_request.user_id,
+        role=ProjectRole.DEVELOPER,
+        join_request=join_request,
+    )
+    _decide(join_request, status=JoinRequestStatus.ACCEPTED, actor=actor)
+    _announce(signals.join_request_accepted, ProjectJoinRequest, join_request=join_request, accepted_by=actor)
+    return join_request
+
+
+@transaction.atomic
+def join_request_decline(*, project: Project, actor: User, request_id: int) -> ProjectJoinRequest:
+    join_request = _pending_request_locked(
+        project=project, actor=actor, request_id=request_id, action="decline join requests"
+    )
+    _decide(join_request, status=JoinRequestStatus.DECLINED, actor=actor)
+    return join_request

@@ -7,6 +7,9 @@ router = SimpleRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
 router.register(r"projects/(?P<project_pk>\d+)/members", views.ProjectMemberViewSet, basename="project-member")
 router.register(r"projects/(?P<project_pk>\d+)/tasks", views.TaskViewSet, basename="project-task")
+router.register(
+    r"projects/(?P<project_pk>\d+)/join-requests", views.ProjectJoinRequestViewSet, basename="project-join-request"
+)
 
 urlpatterns = [
     re_path(

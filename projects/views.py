@@ -15,7 +15,7 @@ from api.pagination import PagePagination
 from api.parsers import loads_json
 from projects import selectors, services
 from projects.github import CommitData
-from projects.models import Project, ProjectMember, Task
+from projects.models import Project, ProjectJoinRequest, ProjectMember, Task
 from projects.serializers import (
     BoardSerializer,
     CandidateSerializer,
@@ -25,6 +25,9 @@ from projects.serializers import (
     MessageTaskSerializer,
     ProjectDetailSerializer,
     ProjectFilterSerializer,
+    ProjectJoinRequestFilterSerializer,
+    ProjectJoinRequestSerializer,
+    ProjectJoinRequestWriteSerializer,
     ProjectMatchSerializer,
     ProjectMemberSerializer,
     ProjectSerializer,
@@ -374,3 +377,47 @@ class GitHubWebhookView(APIView):
         result = "duplicate" if not fresh else delivery.outcome
         answer = status.HTTP_202_ACCEPTED if fresh and foreign else status.HTTP_200_OK
         return Response({"status": result, "event": delivery.event, "detail": delivery.detail}, status=answer)
+
+
+# --- join requests ---------------------------------------------------------------------------
+
+
+@extend_schema(parameters=[PROJECT_ID], tags=["projects"])
+class ProjectJoinRequestViewSet(ProjectChildMixin, viewsets.GenericViewSet):
+    """Asking to join a project: any signed-in non-member of a visible project; owner/maintainers decide."""
+
+    lookup_value_regex = r"\d+"
+    queryset = ProjectJoinRequest.objects.none()
+    serializer_class = ProjectJoinRequestSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        parameters=[ProjectJoinRequestFilterSerializer], responses={200: ProjectJoinRequestSerializer(many=True)}
+    )
+    def list(self, request, *args, **kwargs):
+        filters = _valid(ProjectJoinRequestFilterSerializer, request.query_params)
+        requests = selectors.join_request_list(project=self.project(), viewer=request.user, **filters)
+        page = self.paginate_queryset(requests)
+        return self.get_paginated_response(ProjectJoinRequestSerializer(page, many=True).data)
+
+    @extend_schema(request=ProjectJoinRequestWriteSerializer, responses={201: ProjectJoinRequestSerializer})
+    def create(self, request, *args, **kwargs):
+        data = _valid(ProjectJoinRequestWriteSerializer, request.data)
+        join_request = services.join_request_create(project=self.project(), user=request.user, **data)
+        return Response(ProjectJoinRequestSerializer(join_request).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ProjectJoinRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None, *args, **kwargs):
+        join_request = services.join_request_accept(
+            project=self.project(), actor=request.user, request_id=selectors.parse_id(pk)
+        )
+        return Response(ProjectJoinRequestSerializer(join_request).data)
+
+    @extend_schema(request=None, responses={200: ProjectJoinRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None, *args, **kwargs):
+        join_request = services.join_request_decline(
+            project=self.project(), actor=request.user, request_id=selectors.parse_id(pk)
+        )
+        return Response(ProjectJoinRequestSerializer(join_request).data)

@@ -317,7 +317,7 @@ def _broadcast_message(message: Message, event_type: str) -> dict:
 
 def _push_to_conversation_lists(room: Room, payload: dict) -> None:
     """Participants without this conversation open hear of the message on their notification socket,
-    so their conversation list can update (API.md `conversation.message`). Declined: nothing."""
+    so their conversation list can update (`conversation.message`, docs/websockets.md). Declined: nothing."""
     participants = Membership.objects.filter(room=room).exclude(status=ParticipantStatus.DECLINED)
     participant_ids = list(participants.values_list("user_id", flat=True))
     event = {"type": "conversation.message", "conversation": room.pk, "message": payload}

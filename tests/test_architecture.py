@@ -165,3 +165,41 @@ def test_apps_below_events_never_import_it(app):
         if top_level(module) == "events"
     }
     assert not offenders, sorted(offenders)
+
+
+# --- hackathons (wave 2): above users, rooms and projects; below the listeners -----------------
+
+HACKATHONS_MAY_IMPORT = {"users", "rooms", "projects", "hackathons"}
+
+
+def test_hackathons_imports_only_the_apps_below_it():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("hackathons")
+        for module in imported_modules(path)
+        if top_level(module) in {*ALL_APPS, "posts", "events", "uploads"} - HACKATHONS_MAY_IMPORT
+    }
+    assert not offenders, f"hackathons may import only {sorted(HACKATHONS_MAY_IMPORT)}: {sorted(offenders)}"
+
+
+def test_hackathons_never_imports_listeners():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files("hackathons")
+        for module in imported_modules(path)
+        if top_level(module) in LISTENER_APPS
+    }
+    assert not offenders, f"hackathons announces with hackathons.signals: {sorted(offenders)}"
+
+
+@pytest.mark.parametrize("app", ["users", "rooms", "posts", "projects", "events"])
+def test_apps_below_hackathons_never_import_it(app):
+    if not (ROOT / app).is_dir():
+        pytest.skip(f"no {app} app")
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in python_files(app)
+        for module in imported_modules(path)
+        if top_level(module) == "hackathons"
+    }
+    assert not offenders, sorted(offenders)

@@ -23,6 +23,7 @@ class UploadViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [LimitedMultiPartParser]
     write_rate_limits = {"create": "RATELIMIT_UPLOADS"}  # api/throttling.py
+    lookup_value_regex = r"\d+"  # uploads/abc/ is a 404 like any unknown path (int() below: no 500)
 
     def get_queryset(self):
         return uploads_visible_to(self.request.user)

@@ -30,6 +30,13 @@ def normalize_skill_name(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
+def skills_named(names: Iterable[str]) -> list[Skill]:
+    """The skills of these names (normalised), creating the missing ones; for required-skill lists."""
+    wanted = {normalize_skill_name(name) for name in names} - {""}
+    Skill.objects.bulk_create([Skill(name=name) for name in wanted], ignore_conflicts=True)
+    return list(Skill.objects.filter(name__in=wanted))
+
+
 def _check_unique_identity(*, email: str, handle: str, exclude_id: int | None = None) -> None:
     others = User.objects.exclude(pk=exclude_id) if exclude_id else User.objects.all()
     errors = {}

@@ -1,4 +1,4 @@
-"""Input and output shapes of conversations (API.md "Direct messages")."""
+"""Input and output shapes of conversations (the Conversation schema of the API reference)."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers

@@ -186,3 +186,9 @@ def test_a_deeply_nested_feed_cursor_is_a_400(auth_client):
 
     cursor = urlsafe_b64encode(("[" * 5_000 + "]" * 5_000).encode()).decode()
     assert auth_client.get("/api/v1/feed/", {"cursor": cursor}).status_code == 400
+
+
+def test_a_non_numeric_upload_id_is_a_404(auth_client):
+    for method in ("get", "delete"):
+        response = getattr(auth_client, method)("/api/v1/uploads/null,null/")
+        assert _json_error(response, 404) == {"detail": "Not found."}

@@ -27,6 +27,7 @@ REQUIRED_BADGES = [
     "team_player",
     "task_crusher",
     "open_source_hero",
+    "hackathon_winner",
 ]
 
 

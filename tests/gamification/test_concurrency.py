@@ -6,17 +6,16 @@ catalogue of the data migration is put back by the migration's own function: a t
 before these may have flushed it (serialized_rollback clashes with content types recreated by flush).
 """
 
-import threading
 from importlib import import_module
 
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
 
 from gamification.models import ActivityDay, UserBadge
 from gamification.signals import badge_awarded
 from posts.models import Post
+from tests.concurrency import run_together
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from users.models import Follow
@@ -31,28 +30,6 @@ pytestmark = [
 @pytest.fixture(autouse=True)
 def badge_catalogue(transactional_db):
     import_module("gamification.migrations.0002_badge_catalogue").add_catalogue(apps, None)
-
-
-def run_together(calls) -> list:
-    """Start every call at once, each in its own thread and database connection; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = call()
-        except Exception as exc:  # reported by the assertion on the results
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_karma_is_exact_under_concurrent_votes():

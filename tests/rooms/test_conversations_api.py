@@ -1,4 +1,4 @@
-"""conversations/ over HTTP (API.md "Direct messages"): starting, the list, requests, privacy."""
+"""conversations/ over HTTP (the "conversations" operations): starting, the list, requests, privacy."""
 
 import pytest
 from django.db import IntegrityError
