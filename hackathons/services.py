@@ -240,8 +240,18 @@ def judge_remove(*, hackathon: Hackathon, actor: User, user_id: int) -> None:
 # --- teams -----------------------------------------------------------------------------------
 
 
+def _lock_user(user_id: int) -> None:
+    """Serialise the writes about one person (memberships, their join requests) across teams.
+
+    Taken before any of that person's join requests is locked, so two teams accepting the same
+    person, or a person founding a team while being accepted, take turns instead of deadlocking.
+    """
+    User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True).first()
+
+
 def _join(*, hackathon: Hackathon, team: Team, user: User, role: str) -> TeamMember:
     """Add a current member; the partial unique constraint settles a race between two teams."""
+    _lock_user(user.pk)
     try:
         with transaction.atomic():
             member = TeamMember.objects.create(hackathon=hackathon, team=team, user=user, role=role)
@@ -400,6 +410,9 @@ def join_request_accept(*, team: Team, actor: User, request_id: int) -> JoinRequ
     """The requester joins. The team's row lock serialises accepts, so `max_team_size` always holds."""
     hackathon = team.hackathon
     Team.objects.select_for_update().filter(pk=team.pk).first()
+    requester_id = JoinRequest.objects.filter(team=team, pk=request_id).values_list("user_id", flat=True).first()
+    if requester_id is not None:
+        _lock_user(requester_id)
     join_request = _pending_request_locked(team=team, actor=actor, request_id=request_id, action="accept requests")
     if _member_count(team) >= hackathon.max_team_size:
         raise _invalid(f"The team is full ({hackathon.max_team_size} members).")

@@ -137,7 +137,7 @@ def _fetch_previews_after_commit(post: Post, *, edited: bool = False) -> None:
     if links_in(_post_links_text(post)) or edited:
         from posts.tasks import fetch_post_previews  # tasks import this module
 
-        transaction.on_commit(lambda: fetch_post_previews.delay(post.pk))
+        transaction.on_commit(lambda: fetch_post_previews.delay(post.pk), robust=True)
 
 
 def post_attach_previews(*, post_id: int) -> Post | None:

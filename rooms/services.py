@@ -401,7 +401,7 @@ def _fetch_previews_after_commit(message: Message, *, edited: bool = False) -> N
     if message.kind == MessageKind.TEXT and (links_in(message.content) or edited):
         from rooms.tasks import fetch_message_previews  # tasks import this module
 
-        transaction.on_commit(lambda: fetch_message_previews.delay(message.pk))
+        transaction.on_commit(lambda: fetch_message_previews.delay(message.pk), robust=True)
 
 
 def message_attach_previews(*, message_id: int) -> Message | None:

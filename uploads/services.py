@@ -98,7 +98,7 @@ def upload_create(*, owner, fileobj, name: str) -> Upload:
 def _delete(upload: Upload) -> None:
     keys = (upload.file.name, upload.thumbnail.name)
     upload.delete()
-    transaction.on_commit(lambda: _delete_files(*keys))
+    transaction.on_commit(lambda: _delete_files(*keys), robust=True)
 
 
 @transaction.atomic

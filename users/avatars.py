@@ -41,7 +41,7 @@ def user_set_avatar(*, user: User, fileobj) -> User:
             old = user.avatar
             user.avatar = media.avatar_url(key)
             user.save(update_fields=["avatar"])
-            transaction.on_commit(lambda: delete_avatar_file(old))
+            transaction.on_commit(lambda: delete_avatar_file(old), robust=True)
     except BaseException:
         default_storage.delete(key)
         raise
@@ -55,7 +55,7 @@ def user_clear_avatar(*, user: User) -> User:
     if old:
         user.avatar = ""
         user.save(update_fields=["avatar"])
-        transaction.on_commit(lambda: delete_avatar_file(old))
+        transaction.on_commit(lambda: delete_avatar_file(old), robust=True)
     return user
 
 

@@ -350,7 +350,7 @@ def user_erase(
         user.set_unusable_password()
         user.erased_at = timezone.now()
         user.save()
-        transaction.on_commit(lambda: delete_avatar_file(avatar))
+        transaction.on_commit(lambda: delete_avatar_file(avatar), robust=True)
         send_signal_on_commit(signals.user_erased, sender=User, user_id=user_id)
 
 

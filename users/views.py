@@ -399,9 +399,10 @@ class UserViewSet(viewsets.GenericViewSet):
         block, created = services.block_create(blocker=request.user, blocked=other)
         return Response(BlockSerializer(block).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(responses={200: BlockSerializer(many=True)})
+    @extend_schema(responses={200: BlockSerializer(many=True), 429: READ_RATE_LIMITED})
     @action(detail=False, methods=["get"], url_path="me/blocks")
     def my_blocks(self, request, *args, **kwargs):
+        enforce_rate_limit(request, group="users.blocks", rate=settings.RATELIMIT_PEOPLE, per="user")
         page = self.paginate_queryset(selectors.blocks_made_by(user=request.user))
         return self.get_paginated_response(BlockSerializer(page, many=True).data)
 

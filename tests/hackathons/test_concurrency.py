@@ -71,3 +71,22 @@ def test_one_user_accepted_by_two_teams_at_once_joins_one():
 
     assert sorted(statuses) == [200, 400], statuses
     assert TeamMember.objects.filter(hackathon=hackathon, user=wanderer, left_at__isnull=True).count() == 1
+
+
+def test_founding_a_team_while_being_accepted_ends_on_one_team():
+    team, leader = make_team(max_team_size=4)
+    hackathon = team.hackathon
+    base = f"/api/v1/hackathons/{hackathon.pk}/teams/"
+    for _ in range(3):  # a few rounds: either order of the race must end the same way
+        wanderer = UserFactory()
+        request = JoinRequest.objects.create(team=team, user=wanderer)
+        calls = [
+            lambda r=request: client_for(leader).post(f"{base}{team.pk}/requests/{r.pk}/accept/").status_code,
+            lambda w=wanderer: client_for(w).post(base, {"name": f"Own {w.pk}"}, format="json").status_code,
+        ]
+
+        statuses = run_together(calls)
+
+        assert sorted(statuses) in ([200, 400], [201, 400]), statuses
+        assert TeamMember.objects.filter(hackathon=hackathon, user=wanderer, left_at__isnull=True).count() == 1
+        TeamMember.objects.filter(team=team).exclude(user=leader).delete()  # room for the next round

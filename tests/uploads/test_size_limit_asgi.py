@@ -69,3 +69,15 @@ def test_within_the_cap_and_other_paths_pass(settings):
     big = [{"type": "http.request", "body": b"x" * 5000, "more_body": False}]
     sent, _ = run(make(settings, calls), scope("/api/v1/posts/", 5000), big)
     assert sent[0]["status"] == 201
+
+
+def test_daphne_leaves_multipart_parsing_to_django():
+    """Twisted would otherwise parse every multipart body in memory, several copies at once."""
+    from unittest import mock
+
+    from daphne.http_protocol import WebRequest
+
+    import codenest.asgi  # noqa: F401  (applies the setting to daphne's request class)
+
+    request = WebRequest(mock.MagicMock())
+    assert request._parsePOSTFormSubmission is False

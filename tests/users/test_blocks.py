@@ -95,6 +95,12 @@ class TestBlockEndpoints:
         assert int(response["Retry-After"]) >= 1
         assert Block.objects.count() == 2
 
+    @override_settings(RATELIMIT_PEOPLE="2/m")
+    def test_list_rate_limited(self, auth_client):
+        for _ in range(2):
+            assert auth_client.get("/api/v1/users/me/blocks/").status_code == 200
+        assert auth_client.get("/api/v1/users/me/blocks/").status_code == 429
+
 
 class TestSelectors:
     def test_is_blocked_between_is_symmetric(self):

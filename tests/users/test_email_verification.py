@@ -71,6 +71,12 @@ class TestVerification:
     def test_malformed_400(self, anon_client, body):
         assert anon_client.post(VERIFY, body, format="json").status_code == 400
 
+    def test_verify_rate_limited_per_ip(self, anon_client, settings):
+        settings.RATELIMIT_AUTH = "2/m"
+        for _ in range(2):
+            assert anon_client.post(VERIFY, {"key": "guess"}).status_code == 400
+        assert anon_client.post(VERIFY, {"key": "guess"}).status_code == 429
+
     def test_expired_key_400(self, anon_client, on_commit, settings):
         register(anon_client, on_commit)
         key = key_from(mail.outbox[0])

@@ -225,3 +225,9 @@ class TestUnlink:
 
     def test_anonymous_401(self, anon_client):
         assert anon_client.delete(f"{GITHUB}link/").status_code == 401
+
+    def test_unlink_rate_limited(self, make_client, settings):
+        settings.RATELIMIT_ACCOUNT = "1/h"
+        client = make_client(UserFactory())
+        assert client.delete(f"{GITHUB}link/").status_code == 204
+        assert client.delete(f"{GITHUB}link/").status_code == 429
