@@ -123,12 +123,12 @@ class HackathonViewSet(viewsets.GenericViewSet):
         return self._detail(hackathon.pk)
 
     @extend_schema(responses={200: StandingSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def leaderboard(self, request, pk=None, *args, **kwargs):
-        """After publishing: `[{"rank", "team", "score"}]` (a preview for the organizer and judges while judging)."""
+        """After publishing: `[{"rank", "team", "score"}]`, every ranked team, like the gamification leaderboard
+        (a preview for the organizer and judges while judging)."""
         ranked = selectors.leaderboard(hackathon=self._hackathon(), viewer=request.user)
-        page = self.paginate_queryset(ranked)
-        return self.get_paginated_response(StandingSerializer(page, many=True).data)
+        return Response(StandingSerializer(ranked, many=True).data)
 
 
 class HackathonChildMixin:

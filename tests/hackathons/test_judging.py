@@ -243,7 +243,7 @@ class TestLeaderboard:
         with field.at("judging"):
             client = field.client("organizer")  # a preview before publishing
             with django_assert_max_num_queries(8):
-                board = client.get(field.url("leaderboard/")).json()["results"]
+                board = client.get(field.url("leaderboard/")).json()
         assert [(row["rank"], row["team"]["id"], row["score"]) for row in board] == [
             (1, teams["alpha"].pk, pytest.approx(2.7)),
             (2, teams["beta"].pk, pytest.approx(1.7)),
@@ -258,7 +258,7 @@ class TestLeaderboard:
             field.publish()
             client = field.client("anon")
             with django_assert_max_num_queries(6):
-                assert client.get(field.url("leaderboard/")).json()["count"] == 4
+                assert len(client.get(field.url("leaderboard/")).json()) == 4
         judge = field.hackathon.judges.first()
         for n in range(12):
             team = Team.objects.create(hackathon=field.hackathon, name=f"Extra {n}", leader=UserFactory())
@@ -266,13 +266,13 @@ class TestLeaderboard:
             for criterion in field.criteria:
                 Score.objects.create(submission=submission, judge=judge, criterion=criterion, value=n % 5)
         with field.at("judging"), django_assert_max_num_queries(6):
-            assert field.client("anon").get(field.url("leaderboard/?page_size=100")).json()["count"] == 16
+            assert len(field.client("anon").get(field.url("leaderboard/")).json()) == 16
 
     def test_a_removed_judge_no_longer_counts(self, field):
         teams = build_contest(field)
         with field.at("judging"):
             services.judge_remove(hackathon=field.hackathon, actor=field.organizer, user_id=field.judge.pk)
-            board = field.client("organizer").get(field.url("leaderboard/")).json()["results"]
+            board = field.client("organizer").get(field.url("leaderboard/")).json()
         # Only the second judge's scores remain: alpha 2*1.0 + 0.8 = 2.8; gamma 0 + 0.4; beta 1.2 + 0.4; delta 0.6.
         assert [(row["team"]["id"], row["rank"]) for row in board] == [
             (teams["alpha"].pk, 1),
