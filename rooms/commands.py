@@ -24,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.db import transaction
 
 from rooms import services
+from rooms.conversations import rules as conversation_rules
 from rooms.models import Message, MessageKind, Room
 from rooms.permissions import require_member
 from rooms.selectors import membership_of
@@ -126,9 +127,15 @@ def command_run(*, room: Room, user, name: str, args: str, client_id: str | None
     if command is None:
         raise _unknown(name)
     require_verified_email(user)  # a command is a content write, like the message it stands for
-    require_member(membership_of(room=room, user=user))
+    membership = require_member(membership_of(room=room, user=user))
     if room.is_archived:
         raise PermissionDenied("This room is archived.")
+    if room.is_conversation:
+        # The messaging rules hold (blocks, dm_policy; answering a request accepts it), and a request
+        # not yet accepted takes plain messages only: a command's system message would slip past its limit.
+        conversation_rules.check_send(room=room, author=user, membership=membership)
+        if conversation_rules.is_pending(room):
+            raise PermissionDenied("Slash commands work once the conversation has been accepted.")
     earlier = _earlier_result(room=room, user=user, client_id=client_id)
     if earlier is not None:
         return earlier, False

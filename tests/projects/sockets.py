@@ -40,21 +40,21 @@ async def project_socket(project_id: int, user=None, *, token=None) -> Websocket
 async def room_socket(room_id: int, user) -> WebsocketCommunicator:
     """A room socket past its first frame (presence)."""
     socket = await open_socket(f"/ws/rooms/{room_id}/", user)
-    assert (await socket.receive_json_from(timeout=3))["type"] == "presence"
+    assert (await socket.receive_json_from(timeout=5))["type"] == "presence"
     return socket
 
 
 async def close_code(socket: WebsocketCommunicator) -> int:
     """The close code, skipping frames that were already on their way."""
-    output = await socket.receive_output(timeout=3)
+    output = await socket.receive_output(timeout=5)
     while output["type"] == "websocket.send":
-        output = await socket.receive_output(timeout=3)
+        output = await socket.receive_output(timeout=5)
     assert output["type"] == "websocket.close", output
     await socket.disconnect()
     return output["code"]
 
 
-async def next_of(socket: WebsocketCommunicator, frame_type: str, timeout: float = 3) -> dict:
+async def next_of(socket: WebsocketCommunicator, frame_type: str, timeout: float = 5) -> dict:
     """The next frame of `frame_type`, skipping others (presence chatter)."""
     while True:
         frame = await socket.receive_json_from(timeout=timeout)
@@ -62,7 +62,7 @@ async def next_of(socket: WebsocketCommunicator, frame_type: str, timeout: float
             return frame
 
 
-async def frames(socket: WebsocketCommunicator, count: int, timeout: float = 3) -> list[dict]:
+async def frames(socket: WebsocketCommunicator, count: int, timeout: float = 5) -> list[dict]:
     return [await socket.receive_json_from(timeout=timeout) for _ in range(count)]
 
 

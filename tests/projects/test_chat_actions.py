@@ -55,7 +55,7 @@ async def test_task_command_creates_a_task_and_links_it_in_the_room(linked):
         "by": team.developer.pk,
         "task": {"project": team.project.pk, "number": 1},
     }
-    frame = await board.receive_json_from()
+    frame = await board.receive_json_from(timeout=5)
     assert frame["type"] == "task.created"
     assert (frame["task"]["number"], frame["task"]["title"]) == (1, "Fix the login page")
     task = await call(Task.objects.get)
@@ -255,7 +255,7 @@ async def test_message_to_task_reaches_the_board_and_the_room(linked):
     client = await call(team.client, "developer")
     response = await call(client.post, task_url(team.room.pk, message.pk), {}, format="json")
     assert response.status_code == 201
-    frame = await board.receive_json_from()
+    frame = await board.receive_json_from(timeout=5)
     assert frame == {"type": "task.created", "task": response.json()}
     note = (await next_of(chat, "message.new"))["message"]
     assert note["kind"] == "system" and note["data"]["task"] == {"project": team.project.pk, "number": 1}

@@ -59,14 +59,14 @@ async def test_close_codes(private_team):
     # Every member, the viewer included, may watch a private project.
     viewer = await project_socket(project.pk, private_team.viewer)
     await viewer.send_json_to({"type": "ping"})
-    assert await viewer.receive_json_from() == {"type": "pong"}
+    assert await viewer.receive_json_from(timeout=5) == {"type": "pong"}
     await viewer.disconnect()
 
 
 async def test_anyone_signed_in_may_watch_a_public_project(team):
     watcher = await project_socket(team.project.pk, team.outsider)
     await watcher.send_json_to({"type": "ping"})
-    assert await watcher.receive_json_from() == {"type": "pong"}
+    assert await watcher.receive_json_from(timeout=5) == {"type": "pong"}
     await watcher.disconnect()
 
 
@@ -75,12 +75,12 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_open(team):
     bad = ["{not json", "[1, 2]", '"ping"', '{"type": 5}', '{"type": "task.create", "title": "x"}', "x" * 10_000]
     for text in bad:
         await socket.send_to(text_data=text)
-        frame = await socket.receive_json_from()
+        frame = await socket.receive_json_from(timeout=5)
         assert frame["type"] == "error" and frame["code"] == "invalid" and frame["detail"], text
     await socket.send_to(bytes_data=b"\x00\x01")
-    assert (await socket.receive_json_from())["code"] == "invalid"
+    assert (await socket.receive_json_from(timeout=5))["code"] == "invalid"
     await socket.send_json_to({"type": "ping"})
-    assert await socket.receive_json_from() == {"type": "pong"}
+    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
     await socket.disconnect()
 
 
@@ -95,19 +95,19 @@ async def test_rest_task_changes_reach_every_watcher(team):
     created = await call(client.post, team.url("tasks/"), {"title": "Live board", "labels": ["ui"]}, format="json")
     assert created.status_code == 201
     for socket in (developer_socket, outsider_socket):
-        assert await socket.receive_json_from() == {"type": "task.created", "task": created.json()}
+        assert await socket.receive_json_from(timeout=5) == {"type": "task.created", "task": created.json()}
 
     number = created.json()["number"]
     patch = {"status": "review", "labels": ["ui", "urgent"], "assignee": team.developer.pk}
     updated = await call(client.patch, team.url(f"tasks/{number}/"), patch, format="json")
     assert updated.status_code == 200
-    frame = await outsider_socket.receive_json_from()
+    frame = await outsider_socket.receive_json_from(timeout=5)
     assert frame == {"type": "task.updated", "task": updated.json()}
     assert frame["task"]["labels"] == ["ui", "urgent"] and frame["task"]["assignee"] == summary(team.developer)
 
     deleted = await call(client.delete, team.url(f"tasks/{number}/"))
     assert deleted.status_code == 204
-    frame = await outsider_socket.receive_json_from()
+    frame = await outsider_socket.receive_json_from(timeout=5)
     assert frame["type"] == "task.deleted" and frame["task"]["number"] == number
     assert frame["task"]["status"] == "review"
 
@@ -128,18 +128,18 @@ async def test_member_frames_and_a_removed_member_loses_a_private_project(privat
     added = await call(client.post, team.url("members/"), {"user": team.outsider.pk, "role": "viewer"}, format="json")
     assert added.status_code == 201
     expected = {"type": "member.added", "user": summary(team.outsider), "role": "viewer"}
-    assert await owner_socket.receive_json_from() == expected
-    assert await viewer_socket.receive_json_from() == expected
+    assert await owner_socket.receive_json_from(timeout=5) == expected
+    assert await viewer_socket.receive_json_from(timeout=5) == expected
 
     changed = await call(client.patch, team.url(f"members/{team.outsider.pk}/"), {"role": "developer"}, format="json")
     assert changed.status_code == 200
     expected = {"type": "member.updated", "user": summary(team.outsider), "role": "developer"}
-    assert await owner_socket.receive_json_from() == expected
+    assert await owner_socket.receive_json_from(timeout=5) == expected
 
     removed = await call(client.delete, team.url(f"members/{team.viewer.pk}/"))
     assert removed.status_code == 204
     expected = {"type": "member.removed", "user": summary(team.viewer), "role": "viewer"}
-    assert await owner_socket.receive_json_from() == expected
+    assert await owner_socket.receive_json_from(timeout=5) == expected
     # The removed viewer may no longer see this private project: the socket closes as for an outsider.
     assert await close_code(viewer_socket) == 4404
     await assert_silent(owner_socket)
@@ -167,7 +167,7 @@ async def test_turning_a_project_private_closes_outsiders_only(team):
     assert response.status_code == 200
     assert await close_code(outsider_socket) == 4404
     await member_socket.send_json_to({"type": "ping"})
-    assert await member_socket.receive_json_from() == {"type": "pong"}
+    assert await member_socket.receive_json_from(timeout=5) == {"type": "pong"}
     await member_socket.disconnect()
 
 
@@ -251,7 +251,7 @@ async def test_commits_without_a_linked_room_post_nothing(team):
     socket = await project_socket(team.project.pk, team.owner)
     response = await call(deliver_push, team, ("c" * 40, "tidy"), ref="refs/tags/v1")
     assert response.status_code == 200
-    assert (await socket.receive_json_from())["type"] == "commit.new"
+    assert (await socket.receive_json_from(timeout=5))["type"] == "commit.new"
     from rooms.models import Message
 
     assert not await call(Message.objects.exists)
@@ -331,17 +331,17 @@ async def test_admin_task_and_member_changes_are_broadcast(team, staff_client):
     assert response.status_code == 302, response.content[:2000]
     task = await call(Task.objects.get, title="Added by staff")
     assert task.number == 1  # numbered like any task (the form has no number)
-    frame = await socket.receive_json_from()
+    frame = await socket.receive_json_from(timeout=5)
     assert frame["type"] == "task.created" and frame["task"]["title"] == "Added by staff"
 
     response = await call(staff_client.post, f"/admin/projects/task/{task.pk}/change/", form | {"status": "done"})
     assert response.status_code == 302
-    frame = await socket.receive_json_from()
+    frame = await socket.receive_json_from(timeout=5)
     assert (frame["type"], frame["task"]["status"]) == ("task.updated", "done")
 
     response = await call(staff_client.post, f"/admin/projects/task/{task.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
-    assert (await socket.receive_json_from())["type"] == "task.deleted"
+    assert (await socket.receive_json_from(timeout=5))["type"] == "task.deleted"
 
     # Members through the project's inline: one added, the developer removed.
     members = await call(lambda: list(ProjectMember.objects.filter(project=team.project).order_by("id")))

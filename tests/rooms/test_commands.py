@@ -53,7 +53,7 @@ async def test_me_posts_a_third_person_message_to_everyone(chat):
         assert message["client_id"] == "c-me"
     # A retried frame (same client_id) gives the sender its message back and stores nothing new.
     await send(sender, "/me waves at everyone", client_id="c-me")
-    again = await sender.receive_json_from()
+    again = await sender.receive_json_from(timeout=5)
     assert again["message"]["id"] == message["id"]
     assert await listener.receive_nothing(timeout=0.3)
     assert await call(Message.objects.count) == 1
@@ -74,14 +74,14 @@ async def test_command_errors_are_invalid_frames_and_store_nothing(chat, content
     room, _, member = chat
     socket = await room_socket(room.pk, member)
     await send(socket, content)
-    frame = await socket.receive_json_from()
+    frame = await socket.receive_json_from(timeout=5)
     assert frame["type"] == "error" and frame["code"] == "invalid"
     assert detail_part in frame["detail"]["content"][0]
     if "Unknown" in detail_part:
         assert "/me <action>" in frame["detail"]["content"][0]  # the known commands are listed
     assert not await call(Message.objects.exists)
     await socket.send_json_to({"type": "ping"})
-    assert await socket.receive_json_from() == {"type": "pong"}
+    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
     await socket.disconnect()
 
 
@@ -98,7 +98,7 @@ async def test_text_that_is_not_a_command_is_posted_as_is(chat, content, kind, s
     room, _, member = chat
     socket = await room_socket(room.pk, member)
     await send(socket, content, kind=kind)
-    frame = await socket.receive_json_from()
+    frame = await socket.receive_json_from(timeout=5)
     assert frame["type"] == "message.new" and frame["message"]["content"] == stored
     assert frame["message"]["data"] is None
     await socket.disconnect()
@@ -109,11 +109,11 @@ async def test_commands_count_against_the_chat_rate_limit(chat, settings):
     room, _, member = chat
     socket = await room_socket(room.pk, member)
     await send(socket, "hello")
-    assert (await socket.receive_json_from())["type"] == "message.new"
+    assert (await socket.receive_json_from(timeout=5))["type"] == "message.new"
     await send(socket, "/shrug")  # even a failing command counts
-    assert (await socket.receive_json_from())["code"] == "invalid"
+    assert (await socket.receive_json_from(timeout=5))["code"] == "invalid"
     await send(socket, "/me waves")
-    frame = await socket.receive_json_from()
+    frame = await socket.receive_json_from(timeout=5)
     assert (frame["type"], frame["code"]) == ("error", "rate_limited")
     assert await call(Message.objects.count) == 1
     await socket.disconnect()
@@ -124,7 +124,7 @@ async def test_archived_room_refuses_commands(chat):
     socket = await room_socket(room.pk, member)
     await call(services.room_archive, room=room)
     await send(socket, "/me waves")
-    assert (await socket.receive_json_from())["code"] == "forbidden"
+    assert (await socket.receive_json_from(timeout=5))["code"] == "forbidden"
     await socket.disconnect()
 
 
@@ -137,17 +137,17 @@ async def test_a_new_command_is_one_function(chat, extra_command):
     extra_command("roll", roll, usage="/roll <text>")
     socket = await room_socket(room.pk, member)
     await send(socket, "/roll abcdef", client_id="r-1")
-    message = (await socket.receive_json_from())["message"]
+    message = (await socket.receive_json_from(timeout=5))["message"]
     assert (message["kind"], message["author"], message["content"]) == ("system", None, "mia rolled 6")
     assert message["data"] == {"command": "roll", "by": member.pk, "sides": 6}
     assert message["client_id"] == "r-1"
     # Retried: the first run's system message comes back, nothing runs twice.
     await send(socket, "/roll abcdef", client_id="r-1")
-    assert (await socket.receive_json_from())["message"]["id"] == message["id"]
+    assert (await socket.receive_json_from(timeout=5))["message"]["id"] == message["id"]
     # Another user's identical client_id is their own command.
     other = await room_socket(room.pk, owner)
     await send(other, "/roll ab", client_id="r-1")
-    assert (await other.receive_json_from())["message"]["content"] == "olivia rolled 2"
+    assert (await other.receive_json_from(timeout=5))["message"]["content"] == "olivia rolled 2"
     assert await call(Message.objects.count) == 2
     await socket.disconnect()
     await other.disconnect()
@@ -163,7 +163,7 @@ async def test_a_command_that_fails_halfway_writes_nothing(chat, extra_command):
     extra_command("half", half)
     socket = await room_socket(room.pk, member)
     await send(socket, "/half")
-    frame = await socket.receive_json_from()
+    frame = await socket.receive_json_from(timeout=5)
     assert (frame["code"], frame["detail"]) == ("invalid", {"content": ["second half failed"]})
     assert not await call(Message.objects.exists)
     assert await socket.receive_nothing(timeout=0.3)  # nothing was broadcast either
@@ -211,10 +211,10 @@ async def test_system_messages_cannot_be_edited_by_anyone(chat):
     system = await call(services.system_message_post, room=room, content="note", data={"k": 1})
     socket = await room_socket(room.pk, owner)
     await socket.send_json_to({"type": "message.edit", "id": system.pk, "content": "forged"})
-    assert (await socket.receive_json_from())["code"] == "forbidden"
+    assert (await socket.receive_json_from(timeout=5))["code"] == "forbidden"
     # A moderator (the owner) may still remove one.
     await socket.send_json_to({"type": "message.delete", "id": system.pk})
-    assert await socket.receive_json_from() == {"type": "message.deleted", "id": system.pk}
+    assert await socket.receive_json_from(timeout=5) == {"type": "message.deleted", "id": system.pk}
     await socket.disconnect()
 
 
@@ -222,7 +222,7 @@ async def test_clients_cannot_send_system_messages(chat):
     room, _, member = chat
     socket = await room_socket(room.pk, member)
     await send(socket, "I am the system", kind="system", data={"task": 1})
-    frame = await socket.receive_json_from()
+    frame = await socket.receive_json_from(timeout=5)
     assert (frame["type"], frame["code"]) == ("error", "invalid")
     assert not await call(Message.objects.exists)
     await socket.disconnect()
@@ -252,7 +252,37 @@ async def test_commands_need_a_verified_email_when_it_is_mandatory(chat, setting
     await call(MembershipFactory, room=room, user=pending)
     socket = await room_socket(room.pk, pending)
     await send(socket, "/me waves")
-    frame = await socket.receive_json_from()
+    frame = await socket.receive_json_from(timeout=5)
     assert (frame["type"], frame["code"]) == ("error", "forbidden") and "Verify your e-mail" in frame["detail"]
     assert not await call(Message.objects.exists)
     await socket.disconnect()
+
+
+async def test_commands_in_conversations_follow_the_messaging_rules():
+    from rooms.conversations.services import conversation_start
+    from users.services import block_create
+
+    starter, stranger = await call(UserFactory, handle="sam"), await call(UserFactory, handle="stan")
+    # A message request (stan does not follow sam): no commands until stan accepts.
+    request, _ = await call(conversation_start, starter=starter, participants=[stranger], content="hi")
+    socket = await room_socket(request.pk, starter)
+    await send(socket, "/me waves")
+    frame = await socket.receive_json_from(timeout=5)
+    assert (frame["code"], frame["detail"]) == (
+        "forbidden",
+        "Slash commands work once the conversation has been accepted.",
+    )
+    # The recipient answering with a command accepts the request, like any answer.
+    answer = await room_socket(request.pk, stranger)
+    await send(answer, "/me waves back")
+    assert (await next_of(answer, "message.new"))["message"]["content"] == "stan waves back"
+    assert (await next_of(socket, "message.new"))["message"]["content"] == "stan waves back"
+    await send(socket, "/me smiles")
+    assert (await next_of(socket, "message.new"))["message"]["content"] == "sam smiles"
+    # A block ends it, for commands as for messages.
+    await call(block_create, blocker=stranger, blocked=starter)
+    await send(socket, "/me tries again")
+    assert (await next_of(socket, "error"))["code"] == "forbidden"
+    assert await call(Message.objects.filter(room=request).count) == 3
+    for ws in (socket, answer):
+        await ws.disconnect()
