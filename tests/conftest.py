@@ -5,6 +5,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import UserFactory
 
+pytest_plugins = ["tests.room_cast"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

@@ -4,8 +4,7 @@ import pytest
 from django.utils import timezone
 
 from events import services
-from rooms.models import Role
-from tests.factories import MembershipFactory, RoomFactory, UserFactory
+from tests.factories import UserFactory
 
 
 def in_hours(hours: float):
@@ -29,28 +28,9 @@ def creator(db):
 
 
 @pytest.fixture
-def room(creator):
-    return RoomFactory(creator=creator, name="Python", slug="python")
-
-
-@pytest.fixture
-def private_room(creator):
-    return RoomFactory(creator=creator, name="Secret", slug="secret", is_public=False)
-
-
-@pytest.fixture
-def member(room):
-    return MembershipFactory(room=room, user=UserFactory(handle="mia")).user
-
-
-@pytest.fixture
-def moderator(room):
-    return MembershipFactory(room=room, user=UserFactory(handle="mods"), role=Role.MODERATOR).user
-
-
-@pytest.fixture
-def outsider(db):
-    return UserFactory(handle="otto")
+def owner(creator):
+    """The shared room cast (tests/room_cast.py) is built around `owner`: here the event's creator."""
+    return creator
 
 
 @pytest.fixture
