@@ -5,6 +5,11 @@ from rest_framework.exceptions import ValidationError
 MAX_SEARCH_CHARS = 200
 
 
+def is_plain_integer(raw: str) -> bool:
+    """True for ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() refuses (a 500)."""
+    return raw.isascii() and raw.isdigit()
+
+
 def search_param(request, name: str = "search") -> str:
     """The stripped `?search=` of a list; longer than MAX_SEARCH_CHARS is a 400.
 

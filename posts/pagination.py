@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import ValidationError
+from api.params import is_plain_integer
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -112,7 +113,7 @@ class KeysetCursorPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or int(raw) < 1:
+        if not is_plain_integer(raw) or int(raw) < 1:
             raise ValidationError({self.page_size_query_param: ["A positive integer is required."]})
         return min(int(raw), self.max_page_size)
 

@@ -9,6 +9,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
+from api.params import is_plain_integer
 from posts.models import Comment, Post, Tag, Vote
 from rooms.models import Room
 from rooms.selectors import room_ids_of_member
@@ -61,7 +62,7 @@ def post_get_visible(*, post_id: int, user) -> Post:
 
 
 def _resolve_author(author: str) -> Q:
-    if author.isascii() and author.isdigit():  # str.isdigit() also accepts "²", which int() refuses
+    if is_plain_integer(author):
         return Q(author_id=int(author)) if int(author) <= MAX_ID else Q(pk__in=[])
     return Q(author__handle=author.lower())
 

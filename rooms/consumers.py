@@ -18,6 +18,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.exceptions import NotFound, ParseError
 
 from api.exceptions import CodedPermissionDenied
+from api.params import is_plain_integer
 from api.parsers import loads_json
 from api.ratelimit import check_rate_limit
 from codenest.realtime import room_group
@@ -202,7 +203,7 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
     def _after_param(self) -> int | None:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         raw = (query.get("after") or [""])[0]
-        return min(int(raw), MAX_ID) if raw.isdigit() else None
+        return min(int(raw), MAX_ID) if is_plain_integer(raw) else None
 
     async def _announce_arrival(self) -> None:
         arrived = await sync_to_async(presence.presence_enter, thread_sensitive=False)(

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
+from api.params import is_plain_integer
 from uploads.models import Upload
 
 VARIANTS = ("file", "thumb")
@@ -73,7 +74,7 @@ def signed_url(upload: Upload, *, variant: str = "file") -> str:
 
 
 def signature_valid(*, upload_id: int, variant: str, expires: str, signature: str) -> bool:
-    if variant not in VARIANTS or not expires.isdigit() or int(expires) < time.time():
+    if variant not in VARIANTS or not is_plain_integer(expires) or int(expires) < time.time():
         return False
     expected = _signer.signature(_payload(upload_id, variant, int(expires)))
     return constant_time_compare(expected, signature)
