@@ -16,10 +16,11 @@ from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import ValidationError
-from api.params import is_plain_integer
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from api.params import is_plain_integer
 
 MAX_BIGINT = 2**63 - 1
 

@@ -344,7 +344,6 @@ async def test_history_is_capped_and_empty_when_up_to_date(chat):
     await socket.disconnect()
 
 
-
 @pytest.mark.parametrize("after", ["abc", "-1", "%C2%B2"])  # %C2%B2 is "²": isdigit() but not int()
 async def test_history_replay_ignores_a_malformed_after(chat, after):
     room, owner, member = chat
@@ -352,6 +351,7 @@ async def test_history_replay_ignores_a_malformed_after(chat, after):
     socket = await open_socket(room.id, member, after=after)
     assert (await socket.receive_json_from())["type"] == "presence"  # no history frame, no 500
     await socket.disconnect()
+
 
 # --- errors keep the socket open ---------------------------------------------------------------
 
