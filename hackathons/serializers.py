@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.params import is_plain_integer
 from hackathons.models import (
     Criterion,
     Hackathon,
@@ -237,7 +238,7 @@ def parse_scores(data) -> dict[int, int]:
     score_field = serializers.IntegerField(min_value=0, max_value=1000)
     for key, value in data.items():
         label = str(key)[:30]
-        if not (label.isascii() and label.isdigit() and 0 < int(label) < 2**63):
+        if not (is_plain_integer(label) and 0 < int(label) < 2**63):
             errors[label] = ["Not a criterion id."]
             continue
         try:

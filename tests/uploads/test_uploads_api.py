@@ -91,6 +91,8 @@ def test_file_url_needs_a_valid_unexpired_signature(alice_client, anon_client, s
     assert fetch(anon_client, bare).status_code == 404
     expired = body["url"].split("&e=")[0] + f"&e={int(time.time()) - 1}&s=whatever"
     assert fetch(anon_client, expired).status_code == 404
+    unicode_digit = body["url"].split("&e=")[0] + "&e=%C2%B2&s=whatever"  # "²": isdigit() but not int()
+    assert fetch(anon_client, unicode_digit).status_code == 404
 
 
 def test_metadata_is_for_the_owner_only_while_unattached(alice_client, bob_client, anon_client):
