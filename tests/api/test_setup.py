@@ -90,6 +90,47 @@ def test_test_configuration_switches_dotenv_off():
     assert os.environ["CODENEST_TESTING"] == "1"
 
 
+# What a process that imports pytest (a script, a REPL, a tool's plugin) sees of the settings.
+SETTINGS_AFTER_IMPORTING_PYTEST = """
+import json, sys
+import pytest, django
+django.setup()
+from django.conf import settings
+print(json.dumps({"pytest_imported": "pytest" in sys.modules, "TESTING": settings.TESTING,
+                  "SECRET_KEY": settings.SECRET_KEY, "SECRET_KEY_REQUIRED": settings.SECRET_KEY_REQUIRED,
+                  "PASSWORD_HASHERS": settings.PASSWORD_HASHERS}))
+"""
+
+
+def test_importing_pytest_does_not_switch_test_settings_on():
+    """Only CODENEST_TESTING does: without it a process that imports pytest gets production settings,
+    not the public development key that tests sign with."""
+    env = bare_env(CODENEST_READ_DOTENV="0", DJANGO_SETTINGS_MODULE="codenest.settings")
+
+    def settings_seen(env: dict) -> dict:
+        result = subprocess.run(
+            [sys.executable, "-c", SETTINGS_AFTER_IMPORTING_PYTEST], cwd=BASE_DIR, env=env,
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    plain = settings_seen(env)
+    testing = settings_seen({**env, "CODENEST_TESTING": "1"})  # the control: what the suite runs with
+    assert plain["pytest_imported"] and testing["pytest_imported"]
+    assert (plain["TESTING"], plain["SECRET_KEY_REQUIRED"]) == (False, True)
+    assert (testing["TESTING"], testing["SECRET_KEY_REQUIRED"]) == (True, False)
+    assert plain["SECRET_KEY"] != testing["SECRET_KEY"]  # a throwaway key, never the public one
+    assert plain["PASSWORD_HASHERS"] != testing["PASSWORD_HASHERS"]  # no fast test hasher either
+
+    # And such a process cannot serve: without a real secret the WSGI application refuses to load.
+    served = subprocess.run(
+        [sys.executable, "-c", "import pytest; import codenest.wsgi"], cwd=BASE_DIR, env=env,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert served.returncode != 0 and "Set the SECRET_KEY environment variable" in served.stderr
+
+
 def test_a_copied_dotenv_changes_nothing_the_suite_sees(checkout_with_dotenv, tmp_path_factory):
     without_dotenv = tmp_path_factory.mktemp("plain")
     (without_dotenv / "codenest").mkdir()
