@@ -5,6 +5,7 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -285,6 +286,8 @@ def digests_send(*, period: str, now: datetime | None = None) -> dict[str, int]:
     for user in selectors.digest_recipients(period=period).iterator(chunk_size=500):
         try:
             outcome[digest_send(user=user, period=period, now=now)] += 1
+        except SoftTimeLimitExceeded:
+            raise  # the task's time is up: stop now, its retry sends the rest (DigestLog skips the sent)
         except Exception:
             logger.exception("digest for user %s failed", user.pk)
             outcome["failed"] += 1

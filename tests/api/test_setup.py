@@ -308,6 +308,33 @@ def test_celery_worker_starts_with_a_real_secret():
 
 @pytest.mark.e2e
 @pytest.mark.timeout(120)
+def test_celery_worker_logs_through_djangos_logging():
+    """Celery leaves the root logger to settings.LOGGING (codenest/celery.py): the worker's lines have
+    LOGGING's format, not Celery's own "[time: LEVEL/MainProcess] message"."""
+    code, output = run_until(WORKER, production_env(SECRET_KEY=secrets.token_urlsafe(64)), needle=" ready.")
+    assert code is None, output
+    logged = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO celery\.apps\.worker \[\d+\] \S+ ready\.$"
+    assert re.search(logged, output, re.MULTILINE), output
+    assert "/MainProcess]" not in output, output
+
+
+def test_every_task_has_a_soft_and_a_hard_time_limit():
+    """No task holds a worker forever: the defaults from settings, or the task's own longer ones."""
+    from codenest.celery import app
+
+    app.loader.import_default_modules()
+    limits = {
+        name: (task.soft_time_limit or app.conf.task_soft_time_limit, task.time_limit or app.conf.task_time_limit)
+        for name, task in app.tasks.items()
+        if not name.startswith("celery.")
+    }
+    assert len(limits) >= 10 and "notifications.tasks.send_digests" in limits
+    assert {name: (soft, hard) for name, (soft, hard) in limits.items() if not 0 < soft < hard} == {}
+    assert limits["notifications.tasks.send_digests"][0] > app.conf.task_soft_time_limit  # mails everyone
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize(("target", "needle"), [("worker", " ready."), ("beat", "beat: Starting...")])
 def test_make_worker_and_beat_use_the_make_run_defaults(target, needle):
     """No DEBUG, no SECRET_KEY, no .env: like `make run`, `make worker` / `make beat` run in development mode
