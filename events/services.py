@@ -9,9 +9,11 @@ both win. Domain signals and the live `event.updated` frame leave only after com
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -45,7 +47,7 @@ REMINDER_LEAD = timedelta(hours=1)
 MAX_SLOT_AHEAD = timedelta(days=5 * 366)
 
 
-def _send_on_commit(signal, **kwargs) -> None:
+def _send_on_commit(signal: Signal, **kwargs: Any) -> None:
     send_signal_on_commit(signal, sender=Event, **kwargs)
 
 
@@ -94,7 +96,7 @@ def _normalize_start(starts_at: datetime, *, now: datetime) -> datetime:
     return starts_at
 
 
-def _require_manager(event: Event, actor) -> None:
+def _require_manager(event: Event, actor: User) -> None:
     if not selectors.can_manage_event(event=event, user=actor):
         raise PermissionDenied("Only the event's creator or the room's moderators may do that.")
 

@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet, Sum
 
 from gamification.models import ActivityDay, Badge, UserBadge
 from gamification.services import utc_today
+from users.types import Viewer
 
 User = get_user_model()
 
@@ -20,11 +21,11 @@ def badge_catalogue() -> QuerySet[Badge]:
     return Badge.objects.annotate(awarded_count=Count("awards")).order_by("position", "id")
 
 
-def badges_earned_by(*, user) -> QuerySet[UserBadge]:
+def badges_earned_by(*, user: Viewer) -> QuerySet[UserBadge]:
     return UserBadge.objects.filter(user=user).select_related("badge").order_by("awarded_at", "id")
 
 
-def achievements_pending(*, user) -> QuerySet[UserBadge]:
+def achievements_pending(*, user: Viewer) -> QuerySet[UserBadge]:
     return badges_earned_by(user=user).filter(shown_at__isnull=True)
 
 

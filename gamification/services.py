@@ -25,7 +25,7 @@ def utc_today() -> datetime.date:
 
 
 @transaction.atomic
-def badge_award(*, user, code: str) -> UserBadge | None:
+def badge_award(*, user: User, code: str) -> UserBadge | None:
     """Award `code` to `user` once. Returns the new UserBadge, or None when the user already had it."""
     badge = Badge.objects.get(code=code)
     try:
@@ -40,7 +40,7 @@ def badge_award(*, user, code: str) -> UserBadge | None:
 
 
 @transaction.atomic
-def achievement_mark_shown(*, user, code: str) -> UserBadge:
+def achievement_mark_shown(*, user: User, code: str) -> UserBadge:
     """Mark an earned badge as shown; marking it again keeps the first time."""
     user_badge = UserBadge.objects.select_related("badge").filter(user=user, badge__code=code).first()
     if user_badge is None:

@@ -11,10 +11,12 @@ Who may do what:
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
@@ -44,7 +46,7 @@ TEAM_FIELDS = ("name", "description", "looking_for_members")
 SUBMISSION_FIELDS = ("title", "description", "repo_url", "demo_url")
 
 
-def _announce(signal, sender, **kwargs) -> None:
+def _announce(signal: Signal, sender: object, **kwargs: Any) -> None:
     transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
 
 
@@ -199,7 +201,7 @@ def hackathon_update(*, hackathon: Hackathon, actor: User, data: dict) -> Hackat
     return hackathon
 
 
-def _teams_with_sizes(hackathon: Hackathon):
+def _teams_with_sizes(hackathon: Hackathon) -> QuerySet[Team]:
     return Team.objects.filter(hackathon=hackathon).annotate(
         current_count=Count("memberships", filter=Q(memberships__left_at__isnull=True))
     )

@@ -4,6 +4,7 @@ import json
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -93,7 +94,7 @@ def notification_create_many(
     return created
 
 
-def notification_create(*, recipient: User, verb: str, message: str, **fields) -> Notification | None:
+def notification_create(*, recipient: User, verb: str, message: str, **fields: Any) -> Notification | None:
     created = notification_create_many(recipients=[recipient], verb=verb, message=message, **fields)
     return created[0] if created else None
 
@@ -107,7 +108,7 @@ def notification_create_once(
     target_type: str,
     target_id: int,
     while_unread: bool = False,
-    **fields,
+    **fields: Any,
 ) -> Notification | None:
     """At most one notification of `verb` about one target for a recipient.
 

@@ -9,11 +9,13 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
+from django.dispatch import Signal
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
@@ -62,11 +64,11 @@ TASK_DESCRIPTION_MAX = Task._meta.get_field("description").max_length
 TASK_FIELDS = ("title", "description", "priority", "due_date", "position")
 
 
-def _announce(signal, sender, **kwargs) -> None:
+def _announce(signal: Signal, sender: object, **kwargs: Any) -> None:
     send_signal_on_commit(signal, sender=sender, **kwargs)
 
 
-def _require_role(*, project: Project, actor, role: str, action: str) -> str:
+def _require_role(*, project: Project, actor: User, role: str, action: str) -> str:
     current = member_role(project=project, user=actor)
     if not role_at_least(current, role):
         raise PermissionDenied(f"Only a project {role} or above may {action}.")
@@ -77,7 +79,7 @@ def _unique_slug(name: str, exclude_id: int | None = None) -> str:
     return unique_slug(name, among=Project.objects.all(), fallback="project", exclude_id=exclude_id)
 
 
-def _room_for(*, room_id: int | None, user):
+def _room_for(*, room_id: int | None, user: User) -> Room | None:
     if room_id is None:
         return None
     room = room_list_visible_to(user).filter(pk=room_id).first()
@@ -475,7 +477,7 @@ def project_sync_request(*, project: Project, actor: User) -> Project:
     return project
 
 
-def _set_sync_state(project_id: int, status: str, **fields) -> None:
+def _set_sync_state(project_id: int, status: str, **fields: Any) -> None:
     Project.objects.filter(pk=project_id).update(sync_status=status, **fields)
     live.sync_changed(project_id)
 
