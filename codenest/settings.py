@@ -7,6 +7,7 @@ settings are production-safe.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import environ
@@ -384,7 +385,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Manifest storage needs collectstatic; without it WhiteNoise still serves app static files
     # through its finders (WHITENOISE_USE_FINDERS), so daphne alone serves a styled admin.

@@ -15,7 +15,7 @@ from events.models import Event, EventStatus, EventTask, Slot, Vote
 from rooms.selectors import is_room_member, is_room_moderator, room_list_visible_to
 from rooms.serializers import MAX_ID
 from users.models import User
-from users.types import Viewer
+from users.types import Viewer, is_signed_in
 
 
 def events_visible_to(user: Viewer) -> QuerySet[Event]:
@@ -102,7 +102,7 @@ def task_get(*, event: Event, task_id: int) -> EventTask:
 
 def can_manage_event(*, event: Event, user: Viewer) -> bool:
     """The creator, for a room's event the room's owners and moderators, and staff (moderation)."""
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     if event.created_by_id == user.pk or user.is_staff:
         return True
@@ -111,7 +111,7 @@ def can_manage_event(*, event: Event, user: Viewer) -> bool:
 
 def can_vote(*, event: Event, user: Viewer) -> bool:
     """Anyone signed in votes on a standalone event; a room's event is for the room's members."""
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     return event.room_id is None or is_room_member(room_id=event.room_id, user=user)
 

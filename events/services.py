@@ -425,7 +425,7 @@ def event_reminder_claim(*, event_id: int, now: datetime) -> bool:
     if not claimed:
         return False
     event = Event.objects.select_related("locked_slot").get(pk=event_id)
-    recipients = selectors.yes_voters_of(slot=event.locked_slot)
+    recipients = selectors.yes_voters_of(slot=event.locked_slot)  # type: ignore[arg-type]  # only locked events are reminded: they have a slot
     _send_on_commit(signals.event_reminder_due, event=event, slot=event.locked_slot, recipients=recipients)
     return True
 

@@ -6,7 +6,6 @@ expressions, so concurrent actions never lose an increment and a retried call ne
 
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
@@ -16,8 +15,7 @@ from rest_framework.exceptions import NotFound
 from codenest.realtime import send_signal_on_commit
 from gamification import signals
 from gamification.models import ActivityDay, Badge, UserBadge
-
-User = get_user_model()
+from users.models import User
 
 
 def utc_today() -> datetime.date:

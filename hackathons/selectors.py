@@ -15,6 +15,7 @@ a tie. Computed from one aggregate over the scores plus two small reads, whateve
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -41,7 +42,7 @@ from users.types import Viewer
 SCORE_DECIMALS = 6
 
 
-def _is_authenticated(user: Viewer) -> bool:
+def _is_authenticated(user: Viewer) -> TypeGuard[User]:
     return bool(getattr(user, "is_authenticated", False))
 
 
@@ -54,7 +55,7 @@ def status_filter(status: str, now: datetime | None = None) -> Q:
         HackathonStatus.RUNNING: open_ & Q(starts_at__lte=now, submission_deadline__gt=now),
         HackathonStatus.JUDGING: open_ & Q(submission_deadline__lte=now),
         HackathonStatus.ENDED: Q(results_published_at__isnull=False),
-    }[status]
+    }[status]  # type: ignore[index]  # HackathonStatus is a str enum: its values are its keys
 
 
 # --- hackathons ------------------------------------------------------------------------------
@@ -66,7 +67,7 @@ def _current_members() -> QuerySet[TeamMember]:
 
 def _with_list_data(hackathons: QuerySet[Hackathon], user: Viewer) -> QuerySet[Hackathon]:
     team_count = Team.objects.filter(hackathon=OuterRef("pk")).order_by().values("hackathon")
-    team_count = team_count.annotate(n=Count("id")).values("n")
+    team_count = team_count.annotate(n=Count("id")).values("n")  # type: ignore[assignment]  # the same subquery, annotated
     hackathons = hackathons.select_related("organizer").prefetch_related(
         Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id"))
     )
@@ -158,7 +159,7 @@ def team_submission_visible_to(*, team: Team, user: Viewer) -> Submission | None
         status == HackathonStatus.ENDED
         or is_organizer(hackathon=hackathon, user=user)
         or (status == HackathonStatus.JUDGING and is_judge(hackathon=hackathon, user=user))
-        or (_is_authenticated(user) and any(m.user_id == user.pk for m in team.current_members))
+        or (_is_authenticated(user) and any(m.user_id == user.pk for m in team.current_members))  # type: ignore[attr-defined]  # Prefetch(to_attr=)
     )
     if not may_see:
         return None
@@ -211,7 +212,7 @@ def submission_list(*, hackathon: Hackathon, viewer: Viewer) -> QuerySet[Submiss
         raise PermissionDenied("Submissions are shown to the judges and the organizer until results are published.")
     submissions = Submission.objects.filter(hackathon=hackathon).select_related("team").order_by("id")
     if is_judge(hackathon=hackathon, user=viewer):
-        mine = Score.objects.filter(judge__hackathon=hackathon, judge__user=viewer).order_by("criterion_id")
+        mine = Score.objects.filter(judge__hackathon=hackathon, judge__user=viewer).order_by("criterion_id")  # type: ignore[misc]  # a judge is signed in
         submissions = submissions.prefetch_related(Prefetch("scores", queryset=mine, to_attr="my_scores"))
     return submissions
 
@@ -235,7 +236,7 @@ class Standing:
 def standings(*, hackathon: Hackathon) -> list[Standing]:
     """Teams with a submission, best first, scored and ranked as the module docstring says."""
     criteria = list(Criterion.objects.filter(hackathon=hackathon))
-    means = defaultdict(dict)
+    means: defaultdict[int, dict] = defaultdict(dict)
     rows = (
         Score.objects.filter(submission__hackathon=hackathon)
         .order_by()

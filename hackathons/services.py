@@ -8,7 +8,7 @@ Who may do what:
 - judges score submissions while judging, except a team they were ever on.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -141,7 +141,7 @@ def hackathon_create(
     max_team_size: int = 4,
     prize_pool: str = "",
     rules: str = "",
-    criteria: list[dict] = (),
+    criteria: Sequence[dict] = (),
 ) -> Hackathon:
     require_verified_email(organizer)
     _check_dates(starts_at, submission_deadline, ends_at)
@@ -185,7 +185,7 @@ def hackathon_update(*, hackathon: Hackathon, actor: User, data: dict) -> Hackat
         changed += dates
     if "max_team_size" in data:
         largest = max(
-            (team.current_count for team in _teams_with_sizes(hackathon)),
+            (team.current_count for team in _teams_with_sizes(hackathon)),  # type: ignore[attr-defined]  # annotated by _teams_with_sizes
             default=0,
         )
         if data["max_team_size"] < largest:

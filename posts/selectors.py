@@ -14,7 +14,7 @@ from posts.models import Comment, Post, Tag, Vote
 from rooms.models import Room
 from rooms.selectors import room_ids_of_member
 from users.models import Follow, User
-from users.types import Viewer
+from users.types import Viewer, is_signed_in
 
 TOP_PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30), "all": None}
 SEARCH_CONFIG = "english"
@@ -37,7 +37,7 @@ def _visibility(user: Viewer) -> Q:
 
 
 def _my_vote(user: Viewer, target: str) -> Coalesce | Value:
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return Value(0, output_field=IntegerField())
     votes = Vote.objects.filter(user=user, **{target: OuterRef("pk")}).values("value")[:1]
     return Coalesce(Subquery(votes, output_field=IntegerField()), Value(0))
@@ -87,7 +87,7 @@ def post_feed(
     if tag:
         posts = posts.filter(tags__name=tag.strip().lower())
     if ordering == "top" and TOP_PERIODS.get(period):
-        posts = posts.filter(created_at__gte=timezone.now() - TOP_PERIODS[period])
+        posts = posts.filter(created_at__gte=timezone.now() - TOP_PERIODS[period])  # type: ignore[operator]  # TOP_PERIODS.get(period) is checked above
     if search:
         posts = _search(posts, search)
     return posts
@@ -115,7 +115,7 @@ def _search(posts: QuerySet[Post], search: str) -> QuerySet[Post]:
     return posts.filter(Q(title__icontains=search) | Q(content__icontains=search))
 
 
-def personal_feed(*, user: Viewer) -> QuerySet[Post]:
+def personal_feed(*, user: User) -> QuerySet[Post]:
     """Posts by people the user follows and from rooms the user belongs to (the caller orders by -id)."""
     followed = Follow.objects.filter(follower=user).values("followee_id")
     return post_list_visible_to(user).filter(Q(author_id__in=followed) | Q(room_id__in=room_ids_of_member(user)))

@@ -14,6 +14,8 @@ ordered by match_score descending, then newest user / project first, and compute
 aggregate over the user-skill / required-skill join, so a page costs a fixed number of queries.
 """
 
+from typing import TypeGuard
+
 from django.db.models import (
     Case,
     Count,
@@ -54,11 +56,11 @@ from users.types import Viewer
 MAX_ID = 2**63 - 1
 
 
-def _is_authenticated(user: Viewer) -> bool:
+def _is_authenticated(user: Viewer) -> TypeGuard[User]:
     return bool(getattr(user, "is_authenticated", False))
 
 
-def parse_id(value: object) -> int:
+def parse_id(value: str | int) -> int:
     """An id from the URL; ids no table can hold are simply not found (SQLite overflows on them)."""
     try:
         number = int(value)
@@ -72,7 +74,7 @@ def parse_id(value: object) -> int:
 # --- projects --------------------------------------------------------------------------------
 
 
-def _member_ids_of(user: Viewer) -> QuerySet:
+def _member_ids_of(user: User) -> QuerySet:
     return ProjectMember.objects.filter(user=user).values("project_id")
 
 
@@ -125,7 +127,7 @@ def project_list(
 def project_get_for_user(*, project_id: int, user: Viewer) -> Project:
     """The project with its list data if the user may see it; NotFound otherwise (private stays hidden)."""
     project = _with_list_data(Project.objects.filter(pk=parse_id(project_id)), user).first()
-    if project is None or (project.visibility == Visibility.PRIVATE and not project.my_role):
+    if project is None or (project.visibility == Visibility.PRIVATE and not project.my_role):  # type: ignore[attr-defined]  # annotated by _with_list_data
         raise NotFound("No such project.")
     return project
 
@@ -145,10 +147,10 @@ def project_for_webhook(*, project_id: int) -> Project:
 
 def project_get_detail(*, project_id: int, user: Viewer) -> Project:
     project = project_get_for_user(project_id=project_id, user=user)
-    project.member_list = list(project_members(project=project))
+    project.member_list = list(project_members(project=project))  # type: ignore[attr-defined]  # set for the serializer
     rows = Task.objects.filter(project=project).order_by().values("status").annotate(n=Count("id"))
     counts = {row["status"]: row["n"] for row in rows}
-    project.task_counts = {choice: counts.get(choice, 0) for choice in TaskStatus.values}
+    project.task_counts = {choice: counts.get(choice, 0) for choice in TaskStatus.values}  # type: ignore[attr-defined]  # set for the serializer
     return project
 
 
@@ -203,7 +205,7 @@ def task_get(*, project: Project, number: int) -> Task:
 
 
 def task_board(*, project: Project) -> dict[str, list[Task]]:
-    board = {choice: [] for choice in TaskStatus.values}
+    board: dict[str, list[Task]] = {choice: [] for choice in TaskStatus.values}
     for task in task_list(project=project).order_by("status", "position", "number"):
         board[task.status].append(task)
     return board
@@ -216,7 +218,7 @@ def commit_list(*, project: Project) -> QuerySet[Commit]:
 # --- skill matching --------------------------------------------------------------------------
 
 
-def _score(raw: str, required_count: str) -> Case:
+def _score(raw: str | F, required_count: str) -> Case:
     """raw / (MAX_WEIGHT * required_count), 0 when nothing is required."""
     return Case(
         When(
@@ -236,7 +238,7 @@ def users_by_skill_match(*, users: QuerySet[User], required_skill_ids: list[int]
     """
     users = with_skill_match(users, skill_ids=list(required_skill_ids))
     skills = Prefetch("user_skills", queryset=UserSkill.objects.select_related("skill").order_by("skill__name"))
-    return users.prefetch_related(skills).order_by("-match_score", "-id")
+    return users.prefetch_related(skills).order_by("-match_score", "-id")  # type: ignore[misc]  # match_score is an annotation
 
 
 def project_candidates(*, project: Project) -> QuerySet[User]:
@@ -248,7 +250,7 @@ def project_candidates(*, project: Project) -> QuerySet[User]:
     return users_by_skill_match(users=users, required_skill_ids=required_ids)
 
 
-def project_matches_for(*, user: Viewer) -> QuerySet[Project]:
+def project_matches_for(*, user: User) -> QuerySet[Project]:
     """Open public projects looking for members that the user is not in, best match first."""
     mine = {row.skill_id: row.proficiency for row in UserSkill.objects.filter(user=user)}
     weight = Case(
@@ -267,7 +269,7 @@ def project_matches_for(*, user: Viewer) -> QuerySet[Project]:
         .annotate(raw_score=Coalesce(Sum(weight), 0), required_count=Count("required_skills"))
     )
     projects = projects.annotate(match_score=_score(F("raw_score"), "required_count"))
-    return _with_list_data(projects, user).order_by("-match_score", "-id")
+    return _with_list_data(projects, user).order_by("-match_score", "-id")  # type: ignore[misc]  # match_score is an annotation
 
 
 # --- join requests ---------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def _require_role(*, project: Project, actor: User, role: str, action: str) -> s
     current = member_role(project=project, user=actor)
     if not role_at_least(current, role):
         raise PermissionDenied(f"Only a project {role} or above may {action}.")
-    return current
+    return current  # type: ignore[return-value]  # role_at_least() is False for no role
 
 
 def _unique_slug(name: str, exclude_id: int | None = None) -> str:
@@ -407,7 +407,7 @@ def project_for_room(*, room: Room, actor: User) -> Project:
         raise ValidationError({"project": ["No project is linked to this room."]})
     if len(linked) == 1:
         return linked[0]
-    writable = [project for project in linked if role_at_least(project.my_role, ProjectRole.DEVELOPER)]
+    writable = [project for project in linked if role_at_least(project.my_role, ProjectRole.DEVELOPER)]  # type: ignore[attr-defined]  # annotated by _with_list_data
     if not writable:
         raise PermissionDenied("Only a project developer or above may create tasks.")
     if len(writable) > 1:
@@ -419,7 +419,7 @@ def project_for_room(*, room: Room, actor: User) -> Project:
 def _title_from(content: str) -> str:
     first_line = next((line for line in content.splitlines() if line.strip()), "")
     title = " ".join(first_line.split())
-    return title if len(title) <= TASK_TITLE_MAX else title[: TASK_TITLE_MAX - 1] + "…"
+    return title if len(title) <= TASK_TITLE_MAX else title[: TASK_TITLE_MAX - 1] + "…"  # type: ignore[operator]  # the title column has a max_length
 
 
 @transaction.atomic
@@ -566,7 +566,7 @@ def commits_record(*, project: Project, commits: list[CommitData], branch: str =
     stored, closed = [], []
     # Oldest first, so when several commits name one task the earliest closes it.
     for data in sorted(fresh, key=lambda c: (c.committed_at is None, c.committed_at or 0)):
-        task = tasks.get(_closed_task_number(data.message))
+        task = tasks.get(_closed_task_number(data.message))  # type: ignore[arg-type]  # no number finds no task
         author = authors.get(data.author_email.lower())
         commit = Commit.objects.create(
             project=project,

@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 
 from rooms.models import Ban, Membership, Message, ParticipantStatus, Reaction, ReadMarker, Role, Room, RoomTag
 from users.models import User
-from users.types import Viewer
+from users.types import Viewer, is_signed_in
 
 # A message's files and previews: one query each for a whole page of messages.
 MESSAGE_FILES = ("attachments", "previews")
@@ -29,21 +29,21 @@ def uploads_readable_through_rooms(user: Viewer) -> Q:
 def room_list_visible_to(user: Viewer) -> QuerySet[Room]:
     """Public rooms plus the rooms the user belongs to (never conversations)."""
     rooms = Room.objects.chat_rooms()
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return rooms.filter(is_public=True)
     return rooms.filter(Q(is_public=True) | Q(pk__in=room_ids_of_member(user)))
 
 
 def room_ids_of_member(user: Viewer) -> QuerySet:
     """A subquery of the ids of the rooms (not conversations) the user belongs to (empty for anonymous users)."""
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return Membership.objects.none().values("room_id")
     return Membership.objects.in_chat_rooms().filter(user=user).values("room_id")
 
 
 def room_ids_taking_part(user: Viewer) -> QuerySet:
     """A subquery of the ids of the rooms and conversations the user is in (not declined ones)."""
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return Membership.objects.none().values("room_id")
     return _memberships(user).values("room_id")
 
@@ -72,24 +72,24 @@ def chat_room_get_for_user(*, room_id: int, user: Viewer) -> Room:
     return room
 
 
-def _memberships(user: Viewer) -> QuerySet[Membership]:
+def _memberships(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).exclude(status=ParticipantStatus.DECLINED)
 
 
 def membership_of(*, room: Room, user: Viewer) -> Membership | None:
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return None
     return _memberships(user).filter(room=room).first()
 
 
 def is_room_member(*, room_id: int, user: Viewer) -> bool:
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     return _memberships(user).filter(room_id=room_id).exists()
 
 
 def is_room_moderator(*, room_id: int, user: Viewer) -> bool:
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     return Membership.objects.filter(room_id=room_id, user=user, role__in=[Role.OWNER, Role.MODERATOR]).exists()
 
@@ -97,12 +97,12 @@ def is_room_moderator(*, room_id: int, user: Viewer) -> bool:
 # --- listing with per-viewer fields ----------------------------------------------------------
 
 
-def _member_count() -> Subquery:
+def _member_count() -> Coalesce:
     counts = Membership.objects.filter(room=OuterRef("pk")).order_by().values("room").annotate(n=Count("pk"))
     return Coalesce(Subquery(counts.values("n")[:1]), 0)
 
 
-def _unread_count(user: Viewer) -> Subquery:
+def _unread_count(user: User) -> Coalesce:
     """Others' live messages after my read marker, counted by the database for every room at once."""
     marker = ReadMarker.objects.filter(room=OuterRef(OuterRef("pk")), user=user).values("last_read_id")[:1]
     unread = (
@@ -122,7 +122,7 @@ def rooms_with_viewer_fields(queryset: QuerySet[Room], *, user: Viewer) -> Query
     A fixed number of queries for any number of rooms: the list, plus one for the tags.
     """
     rooms = queryset.select_related("creator").prefetch_related("tags").annotate(member_count=_member_count())
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return rooms.annotate(
             is_member=Value(False), my_role=Value(None, output_field=CharField()), unread_count=Value(0)
         )
@@ -159,7 +159,7 @@ def room_members(*, room: Room) -> QuerySet[Membership]:
 
 
 def is_banned(*, room_id: int, user: Viewer) -> bool:
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     return Ban.objects.filter(room_id=room_id, user=user).exists()
 
@@ -220,14 +220,14 @@ def attach_reactions(messages: list[Message], *, viewer_id: int | None = None) -
             by_message[message_id].setdefault(emoji, []).append(user_id)
     for message in messages:
         reactors = by_message[message.pk]
-        message.reactors = reactors
-        message.reaction_summary = [
+        message.reactors = reactors  # type: ignore[attr-defined]  # set for the serializer
+        message.reaction_summary = [  # type: ignore[attr-defined]  # set for the serializer
             {"emoji": emoji, "count": len(ids), "me": viewer_id in ids} for emoji, ids in reactors.items()
         ]
     return messages
 
 
-def unread_count_for(*, room: Room, user: Viewer) -> int:
+def unread_count_for(*, room: Room, user: User) -> int:
     last_read = ReadMarker.objects.filter(room=room, user=user).values_list("last_read_id", flat=True).first() or 0
     return Message.objects.filter(room=room, is_deleted=False, id__gt=last_read).exclude(author=user).count()
 

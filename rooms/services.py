@@ -321,7 +321,7 @@ def _mentioned_viewers(room: Room, message: Message) -> list:
 
 def _broadcast_message(message: Message, event_type: str) -> dict:
     attach_reactions([message])
-    event = {"type": event_type, "message": message_payload(message), "reactors": message.reactors}
+    event = {"type": event_type, "message": message_payload(message), "reactors": message.reactors}  # type: ignore[attr-defined]  # set by attach_reactions
     send_event_on_commit(room_group(message.room_id), event)
     return event
 

@@ -32,7 +32,7 @@ def _storage_key(extension: str, *, suffix: str = "") -> str:
     return f"uploads/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}.{extension}"
 
 
-def _delete_files(*keys: str) -> None:
+def _delete_files(*keys: str | None) -> None:
     for key in keys:
         if key:
             try:

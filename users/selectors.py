@@ -1,6 +1,7 @@
 """Reads of the users app that need care: fixed query counts, no private data."""
 
 import re
+from collections.abc import Sequence
 
 from django.apps import apps
 from django.conf import settings
@@ -56,7 +57,7 @@ def user_get_profile(*, user_id: int, viewer: Viewer) -> User:
     if user is None:
         raise NotFound("No such user.")
     if not viewer.is_authenticated:
-        user.is_following = False
+        user.is_following = False  # type: ignore[attr-defined]  # set for the serializer
     return user
 
 
@@ -178,7 +179,7 @@ def with_skill_match(users: QuerySet[User], *, skill_ids: list[int]) -> QuerySet
 def people_directory(
     *,
     viewer: User,
-    skills: list[str] = (),
+    skills: Sequence[str] = (),
     min_proficiency: str | None = None,
     looking_to_collaborate: bool | None = None,
     hire_me: bool | None = None,
@@ -195,7 +196,7 @@ def people_directory(
         Exists(Block.objects.filter(blocker=viewer, blocked=OuterRef("pk")))
         | Exists(Block.objects.filter(blocker=OuterRef("pk"), blocked=viewer))
     )
-    levels = PROFICIENCY_ORDER[PROFICIENCY_ORDER.index(min_proficiency) :] if min_proficiency else PROFICIENCY_ORDER
+    levels = PROFICIENCY_ORDER[PROFICIENCY_ORDER.index(min_proficiency) :] if min_proficiency else PROFICIENCY_ORDER  # type: ignore[arg-type]  # Proficiency is a str enum
     wanted_names = list(dict.fromkeys(skills))
     wanted = dict(Skill.objects.filter(name__in=wanted_names).values_list("name", "id")) if wanted_names else {}
     if len(wanted) < len(wanted_names):  # a skill nobody has: nobody has all of them
@@ -216,7 +217,7 @@ def people_directory(
         UserSkill.objects.filter(user=viewer).values_list("skill_id", flat=True)
     )
     users = with_skill_match(users, skill_ids=score_against)
-    return users.prefetch_related(_skills_prefetch).order_by("-match_score", "-karma", "id")
+    return users.prefetch_related(_skills_prefetch).order_by("-match_score", "-karma", "id")  # type: ignore[misc]  # match_score is an annotation
 
 
 # --- export ------------------------------------------------------------------------------------
