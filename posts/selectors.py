@@ -13,8 +13,8 @@ from rest_framework.exceptions import NotFound
 from api.params import is_plain_integer
 from posts.models import Comment, Post, Tag, Vote
 from rooms.models import Room
-from uploads.models import LinkPreview, Upload
 from rooms.selectors import room_ids_of_member
+from uploads.models import LinkPreview, Upload
 from users.models import Follow, User
 
 TOP_PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30), "all": None}
