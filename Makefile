@@ -9,7 +9,7 @@ PORT ?= 8000
 # embedded services, unless the environment or .env says otherwise (DEBUG, DATABASE_URL, REDIS_URL...).
 RUN_ENV := CODENEST_DEFAULT_DEBUG=1
 
-.PHONY: install run test lint format migrate seed worker beat clean
+.PHONY: install run test lint format migrate seed worker beat clean bench-seed bench
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,22 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# List benchmarks (bench/RESULTS.md): on PostgreSQL only, in a database of their own, e.g.
+#   export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cn_bench REDIS_URL=redis://127.0.0.1:6379/0
+#   make bench-seed    # once, into an empty database: about 15 minutes at BENCH_SCALE=1 on 2 cores
+#   make bench         # prints the DRF / hand-written ratio table of the feed and of the other lists
+BENCH_SCALE ?= 1
+BENCH_REQUESTS ?= 200
+
+bench-seed: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_bench --scale $(BENCH_SCALE)
+	$(PY) bench/seed_lists.py --scale $(BENCH_SCALE)
+
+bench: install
+	$(PY) bench/feed.py --requests $(BENCH_REQUESTS)
+	$(PY) bench/lists.py --requests $(BENCH_REQUESTS)
 
 worker: install
 	$(RUN_ENV) $(PY) -m celery -A codenest worker --loglevel=info

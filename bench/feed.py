@@ -1,44 +1,28 @@
 """Benchmark of GET /api/v1/posts/ (new, hot, top, search; page 1 and a deep cursor) against a
 hand-written Django view that runs the same SQL and renders the same JSON, in one run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cn_posts_bench .venv/bin/python manage.py migrate
-    DATABASE_URL=... .venv/bin/python manage.py seed_bench --scale 0.25
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cn_bench .venv/bin/python manage.py migrate
+    DATABASE_URL=... .venv/bin/python manage.py seed_bench --scale 1
     DATABASE_URL=... .venv/bin/python bench/feed.py [--requests 200] [--deep 0.5]
 
-Both sides are driven in-process through Django's full request stack (middleware, URL routing,
-JWT authentication of the same user, one query for it) by django.test.Client, one request at a
-time, alternating, so background load hits both alike. Reported per scenario: requests per second,
-p95 latency, and the ratio DRF / hand-written (1.00 = no overhead).
+How both sides are driven and compared: bench/harness.py. Reported per scenario: requests per
+second, p95 latency, and the ratio DRF / hand-written (1.00 = no overhead).
 """
 
 import argparse
-import os
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "codenest.settings")
-os.environ.setdefault("CODENEST_TESTING", "1")  # production settings minus the HTTPS redirect
+from harness import PAGE_SIZE, auth_headers, bench_viewer, configure, iso, run  # sets Django up: first
 
-import django
+# isort: split
+from django.db import connection
+from django.http import JsonResponse
+from django.urls import include, path
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.http import JsonResponse  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import include, path  # noqa: E402
-from rest_framework_simplejwt.authentication import JWTAuthentication  # noqa: E402
-from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
-
-from posts.pagination import encode_cursor  # noqa: E402
-from posts.selectors import post_feed, post_feed_ordering  # noqa: E402
-from users.models import User  # noqa: E402
+from posts.pagination import encode_cursor
+from posts.selectors import post_feed, post_feed_ordering
 
 SEARCH_TERM = "zeppelin"
-PAGE_SIZE = 20
 
 # --- the hand-written view -------------------------------------------------------------------------
 
@@ -68,6 +52,15 @@ TAGS_SQL = """
 SELECT pt.post_id, t.name FROM posts_tag t JOIN posts_post_tags pt ON pt.tag_id = t.id
 WHERE pt.post_id = ANY(%s) ORDER BY t.name
 """
+# The API lists each post's images and link previews too: the same two queries as its prefetches.
+IMAGES_SQL = """
+SELECT pi.post_id, u.* FROM uploads_upload u JOIN posts_post_images pi ON pi.upload_id = u.id
+WHERE pi.post_id = ANY(%s) ORDER BY u.id DESC
+"""
+PREVIEWS_SQL = """
+SELECT pp.post_id, lp.* FROM uploads_linkpreview lp JOIN posts_post_previews pp ON pp.linkpreview_id = lp.id
+WHERE pp.post_id = ANY(%s) ORDER BY lp.id
+"""
 
 
 def raw_posts(request):
@@ -93,9 +86,14 @@ def raw_posts(request):
         rows = rows[:PAGE_SIZE]
         tags = {}
         if rows:
-            cursor.execute(TAGS_SQL, [[row[0] for row in rows]])
+            ids = [row[0] for row in rows]
+            cursor.execute(TAGS_SQL, [ids])
             for post_id, name in cursor.fetchall():
                 tags.setdefault(post_id, []).append(name)
+            for sql in (IMAGES_SQL, PREVIEWS_SQL):
+                cursor.execute(sql, [ids])
+                # Signed image URLs and previews are not written out here: the benchmark data has none.
+                assert not cursor.fetchall(), "bench/feed.py renders no images or previews"
     results = [
         {
             "id": row[0],
@@ -112,8 +110,10 @@ def raw_posts(request):
             "downvotes": row[9],
             "my_vote": row[18],
             "comment_count": row[10],
-            "created_at": row[11].isoformat().replace("+00:00", "Z"),
-            "edited_at": row[12].isoformat().replace("+00:00", "Z") if row[12] else None,
+            "created_at": iso(row[11]),
+            "edited_at": iso(row[12]),
+            "images": [],
+            "previews": [],
         }
         for row in rows
     ]
@@ -124,7 +124,11 @@ def raw_posts(request):
             ordering, [last[-1], last[0]]
         )
         next_link = request.build_absolute_uri("?" + "&".join(f"k={v}" for v in last_key))
-    return JsonResponse({"next": next_link, "previous": None, "results": results})
+    # Compact and UTF-8, as the API writes its JSON.
+    return JsonResponse(
+        {"next": next_link, "previous": None, "results": results},
+        json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
+    )
 
 
 urlpatterns = [path("bench/raw-posts/", raw_posts), path("", include("codenest.urls"))]
@@ -142,41 +146,14 @@ def deep_key(user, ordering: str, search: str | None, fraction: float) -> tuple[
     return [getattr(row, f.lstrip("-")) for f in fields], depth
 
 
-def timed(client, url, params, headers) -> float:
-    started = time.perf_counter()
-    response = client.get(url, params, **headers)
-    elapsed = time.perf_counter() - started
-    assert response.status_code == 200, (url, params, response.status_code, response.content[:300])
-    return elapsed
-
-
-def summarize(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(int(len(ordered) * 0.95), len(ordered) - 1)]
-    return len(samples) / sum(samples), p95 * 1000
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200, help="timed requests per side and scenario")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--deep", type=float, default=0.5, help="deep cursor position as a fraction of the rows")
     args = parser.parse_args()
-    if not settings.IS_POSTGRES:
-        sys.exit("Run the benchmark on PostgreSQL (set DATABASE_URL).")
-    settings.ROOT_URLCONF = __name__
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.DEBUG = False
-
-    user = (
-        User.objects.filter(handle__startswith="bench-", votes__isnull=False, room_memberships__isnull=False)
-        .order_by("pk")
-        .first()
-    )
-    if user is None:
-        sys.exit("No benchmark data: run `manage.py seed_bench` first.")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(user).access_token}"}
-    client = Client()
+    configure(__name__)
+    user = bench_viewer()
     total_posts = post_feed(user=user).count()
     print(f"{total_posts} posts visible to @{user.handle}; {args.requests} requests per side and scenario\n")
 
@@ -185,30 +162,18 @@ def main():
         label = f"search '{search}'" if search else ordering
         base = {"ordering": ordering, "page_size": PAGE_SIZE} | ({"search": search} if search else {})
         raw_base = {"ordering": ordering} | ({"search": search} if search else {})
-        scenarios.append((f"{label} page 1", base, raw_base))
+        scenarios.append((f"{label} page 1", "/api/v1/posts/", base, "/bench/raw-posts/", raw_base))
         key, depth = deep_key(user, ordering, search, args.deep)
         scenarios.append(
             (
                 f"{label} deep (row {depth})",
+                "/api/v1/posts/",
                 base | {"cursor": encode_cursor(key)},
+                "/bench/raw-posts/",
                 raw_base | {"k": [str(v) for v in key]},
             )
         )
-
-    print(f"{'scenario':34} {'DRF req/s':>10} {'p95 ms':>8} {'raw req/s':>10} {'p95 ms':>8} {'DRF/raw':>8}")
-    for label, drf_params, raw_params in scenarios:
-        drf_ids = [p["id"] for p in client.get("/api/v1/posts/", drf_params, **headers).json()["results"]]
-        raw_ids = [p["id"] for p in client.get("/bench/raw-posts/", raw_params, **headers).json()["results"]]
-        assert drf_ids == raw_ids, f"{label}: the two views disagree"
-        for _ in range(args.warmup):
-            timed(client, "/api/v1/posts/", drf_params, headers)
-            timed(client, "/bench/raw-posts/", raw_params, headers)
-        drf, raw = [], []
-        for _ in range(args.requests):
-            drf.append(timed(client, "/api/v1/posts/", drf_params, headers))
-            raw.append(timed(client, "/bench/raw-posts/", raw_params, headers))
-        (drf_rps, drf_p95), (raw_rps, raw_p95) = summarize(drf), summarize(raw)
-        print(f"{label:34} {drf_rps:10.1f} {drf_p95:8.2f} {raw_rps:10.1f} {raw_p95:8.2f} {drf_rps / raw_rps:8.2f}")
+    run(scenarios, headers=auth_headers(user), requests=args.requests, warmup=args.warmup)
 
 
 if __name__ == "__main__":

@@ -227,7 +227,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.WriteRateThrottle"],  # every write rate limited
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_METADATA_CLASS": "api.metadata.DescriptionOnlyMetadata",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    # orjson, byte for byte what DRF's JSONRenderer writes (api/renderers.py)
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.FastJSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": ["api.parsers.SafeJSONParser"],  # JSON nested too deep → 400
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -14,6 +14,7 @@ from notifications.serializers import (
     UnreadCountSerializer,
     UnsubscribeQuerySerializer,
     UnsubscribeResultSerializer,
+    notification_data,
 )
 
 NOT_MINE = OpenApiResponse(description="No such notification, or it is someone else's.")
@@ -39,7 +40,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         notifications = selectors.notification_list(user=request.user, unread=query.validated_data["unread"])
         page = self.paginate_queryset(notifications)
-        return self.get_paginated_response(NotificationSerializer(page, many=True).data)
+        return self.get_paginated_response([notification_data(notification) for notification in page])
 
     @extend_schema(responses={200: UnreadCountSerializer})
     @action(detail=False, methods=["get"], url_path="unread-count")

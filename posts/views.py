@@ -24,7 +24,9 @@ from posts.serializers import (
     ReportCreateSerializer,
     ReportSerializer,
     VoteSerializer,
+    comment_data,
     id_field,
+    post_data,
 )
 from rooms.models import Message
 from rooms.selectors import room_get_for_user
@@ -92,8 +94,8 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
         ordering = params.pop("ordering")
         posts = selectors.post_feed(user=request.user, ordering=ordering, room_id=params.pop("room", None), **params)
         self.paginator.ordering = selectors.post_feed_ordering(ordering)
-        page = self.paginate_queryset(posts)
-        return self.get_paginated_response(PostSerializer(page, many=True).data)
+        page = selectors.post_page_related(self.paginate_queryset(posts))
+        return self.get_paginated_response([post_data(post) for post in page])
 
     @extend_schema(request=PostCreateSerializer, responses={201: PostSerializer})
     def create(self, request, *args, **kwargs):
@@ -146,7 +148,7 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
             comment = selectors.comment_get_visible(comment_id=comment.pk, user=request.user)
             return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(selectors.comment_list_for_post(post=post, user=request.user))
-        return self.get_paginated_response(CommentSerializer(page, many=True).data)
+        return self.get_paginated_response([comment_data(comment) for comment in page])
 
     def _vote(self, request, pk, value: int) -> Response:
         post = self._visible_post(pk)
@@ -232,7 +234,8 @@ class FeedView(APIView):
     def get(self, request, *args, **kwargs):
         paginator = KeysetCursorPagination()
         page = paginator.paginate_queryset(selectors.personal_feed(user=request.user), request, view=self)
-        return paginator.get_paginated_response(PostSerializer(page, many=True).data)
+        selectors.post_page_related(page)
+        return paginator.get_paginated_response([post_data(post) for post in page])
 
 
 class MessageReportView(APIView):

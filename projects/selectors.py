@@ -92,7 +92,8 @@ def _with_list_data(projects: QuerySet[Project], user: Viewer) -> QuerySet[Proje
         .annotate(n=Count("id"))
         .values("n")
     )
-    projects = projects.select_related("owner").prefetch_related("required_skills")
+    skills = Prefetch("required_skills", to_attr="required_skill_list")  # a list: no queryset per project
+    projects = projects.select_related("owner").prefetch_related(skills)
     projects = projects.annotate(member_count=Coalesce(Subquery(member_count), 0))
     if _is_authenticated(user):
         my_role = ProjectMember.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
@@ -180,7 +181,8 @@ def projects_to_resync() -> QuerySet[Project]:
 
 # --- tasks -----------------------------------------------------------------------------------
 
-_labels_prefetch = Prefetch("task_labels", queryset=TaskLabel.objects.order_by("id"))
+# A plain list (`label_list`): no queryset per task, which costs more than the labels themselves.
+_labels_prefetch = Prefetch("task_labels", queryset=TaskLabel.objects.order_by("id"), to_attr="label_list")
 
 
 def task_list(

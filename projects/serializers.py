@@ -3,6 +3,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.output import Row, date_data, datetime_data
 from projects.models import (
     Commit,
     JoinRequestStatus,
@@ -18,7 +19,7 @@ from projects.models import (
     Visibility,
 )
 from projects.permissions import role_at_least
-from users.serializers import UserSkillSerializer, UserSummarySerializer
+from users.serializers import UserSkillSerializer, UserSummarySerializer, user_summary_data
 
 MAX_ID = 2**63 - 1
 ASSIGNABLE_ROLES = [ProjectRole.MAINTAINER.value, ProjectRole.DEVELOPER.value, ProjectRole.VIEWER.value]
@@ -78,10 +79,49 @@ class ProjectSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_required_skills(self, project) -> list[str]:
-        return sorted(skill.name for skill in project.required_skills.all())
+        return _required_skill_names(project)
 
     def get_has_github_token(self, project) -> bool:
         return bool(project.github_token_encrypted)
+
+
+def _required_skill_names(project) -> list[str]:
+    # projects.selectors prefetches them as a list (`required_skill_list`): no queryset per project.
+    skills = getattr(project, "required_skill_list", None)
+    return sorted(skill.name for skill in (project.required_skills.all() if skills is None else skills))
+
+
+def project_data(project: Row) -> dict:
+    """ProjectSerializer's output, written out for the project list (tests/projects/test_list_output.py
+    holds the two to the same bytes)."""
+    return {
+        "id": project.id,
+        "name": project.name,
+        "slug": project.slug,
+        "description": project.description,
+        "owner": user_summary_data(project.owner),
+        "room": project.room_id,
+        "repo_url": project.repo_url,
+        "visibility": project.visibility,
+        "status": project.status,
+        "required_skills": _required_skill_names(project),
+        "looking_for_members": project.looking_for_members,
+        "member_count": project.member_count,
+        "my_role": project.my_role,
+        "github": {
+            "full_name": project.github_full_name,
+            "stars": project.github_stars,
+            "forks": project.github_forks,
+            "open_issues": project.github_open_issues,
+            "language": project.github_language,
+            "default_branch": project.github_default_branch,
+            "last_synced_at": datetime_data(project.last_synced_at),
+            "sync_status": project.sync_status,
+            "sync_error": project.sync_error,
+        },
+        "has_github_token": bool(project.github_token_encrypted),
+        "created_at": datetime_data(project.created_at),
+    }
 
 
 class ProjectMemberSerializer(serializers.ModelSerializer):
@@ -165,7 +205,34 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_labels(self, task) -> list[str]:
-        return [label.name for label in task.task_labels.all()]
+        return _label_names(task)
+
+
+def _label_names(task) -> list[str]:
+    # projects.selectors.task_list prefetches them as a list (`label_list`): no queryset per task.
+    labels = getattr(task, "label_list", None)
+    return [label.name for label in (task.task_labels.all() if labels is None else labels)]
+
+
+def task_data(task: Row) -> dict:
+    """TaskSerializer's output, written out for the task list (tests/projects/test_list_output.py holds
+    the two to the same bytes)."""
+    return {
+        "id": task.id,
+        "number": task.number,
+        "project": task.project_id,
+        "title": task.title,
+        "description": task.description,
+        "status": task.status,
+        "priority": task.priority,
+        "labels": _label_names(task),
+        "assignee": user_summary_data(task.assignee),
+        "due_date": date_data(task.due_date),
+        "position": task.position,
+        "source_message": task.source_message_id,
+        "created_at": datetime_data(task.created_at),
+        "updated_at": datetime_data(task.updated_at),
+    }
 
 
 class BoardSerializer(serializers.Serializer):

@@ -38,6 +38,8 @@ from projects.serializers import (
     TaskSerializer,
     TaskWriteSerializer,
     WebhookResultSerializer,
+    project_data,
+    task_data,
 )
 
 PROJECT_ID = OpenApiParameter("project_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -77,7 +79,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         filters = _valid(ProjectFilterSerializer, request.query_params)
         page = self.paginate_queryset(selectors.project_list(user=request.user, **filters))
-        return self.get_paginated_response(ProjectSerializer(page, many=True).data)
+        return self.get_paginated_response([project_data(project) for project in page])
 
     @extend_schema(request=ProjectWriteSerializer, responses={201: ProjectDetailSerializer})
     def create(self, request, *args, **kwargs):
@@ -200,7 +202,7 @@ class TaskViewSet(ProjectChildMixin, viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         filters = _valid(TaskFilterSerializer, request.query_params)
         page = self.paginate_queryset(selectors.task_list(project=self.project(), **filters))
-        return self.get_paginated_response(TaskSerializer(page, many=True).data)
+        return self.get_paginated_response([task_data(task) for task in page])
 
     @extend_schema(request=TaskWriteSerializer, responses={201: TaskSerializer})
     def create(self, request, *args, **kwargs):

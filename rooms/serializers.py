@@ -7,10 +7,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.output import Row, datetime_data
 from rooms.models import MESSAGE_MAX_LENGTH, Invite, Membership, Message, MessageKind, Role, Room
 from uploads.serializers import LinkPreviewSerializer, UploadIdsField, UploadSerializer
 from users.models import User
-from users.serializers import UserSummarySerializer
+from users.serializers import UserSummarySerializer, user_summary_data
 
 MAX_TAGS = 10
 CLIENT_ID_MAX_LENGTH = 64
@@ -56,7 +57,34 @@ class RoomSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_tags(self, room) -> list[str]:
-        return [tag.name for tag in room.tags.all()]
+        return [tag.name for tag in _room_tags(room)]
+
+
+def _room_tags(room) -> list:
+    # rooms.selectors.rooms_with_viewer_fields prefetches them as a list (`tag_list`).
+    tags = getattr(room, "tag_list", None)
+    return room.tags.all() if tags is None else tags
+
+
+def room_data(room: Row) -> dict:
+    """RoomSerializer's output, written out for the room list (tests/rooms/test_list_output.py holds the
+    two to the same bytes)."""
+    return {
+        "id": room.id,
+        "name": room.name,
+        "slug": room.slug,
+        "description": room.description,
+        "is_public": room.is_public,
+        "is_archived": room.is_archived,
+        "tags": [tag.name for tag in _room_tags(room)],
+        "creator": user_summary_data(room.creator),
+        "member_count": room.member_count,
+        "is_member": room.is_member,
+        "my_role": room.my_role,
+        "unread_count": room.unread_count,
+        "last_message_at": datetime_data(room.last_message_at),
+        "created_at": datetime_data(room.created_at),
+    }
 
 
 class TagsField(serializers.ListField):
@@ -189,6 +217,34 @@ class MessageSerializer(serializers.ModelSerializer):
     @extend_schema_field(ReactionSummarySerializer(many=True))
     def get_reactions(self, message) -> list[dict]:
         return list(getattr(message, "reaction_summary", []))
+
+
+def message_data(message: Row) -> dict:
+    """MessageSerializer's output, written out for the message history, from a message of
+    rooms.selectors.message_history (files as `attachment_list`/`preview_list`) with
+    attach_reactions applied. tests/rooms/test_list_output.py holds the two to the same bytes."""
+    deleted = message.is_deleted
+    attachments = [] if deleted else sorted(message.attachment_list, key=lambda u: u.pk)
+    previews = [] if deleted else sorted((p for p in message.preview_list if p.ok), key=lambda p: p.pk)
+    data = message.data
+    return {
+        "id": message.id,
+        "room": message.room_id,
+        "author": user_summary_data(message.author),
+        "kind": message.kind,
+        "content": "" if deleted else message.content,
+        "code_language": message.code_language,
+        "attachment": None if deleted or not message.attachment else message.attachment.url,
+        "parent": message.parent_id,
+        "reactions": list(getattr(message, "reaction_summary", [])),
+        "data": None if data is None else {str(key): value for key, value in data.items()},
+        "client_id": message.client_id,
+        "created_at": datetime_data(message.created_at),
+        "edited_at": datetime_data(message.edited_at),
+        "is_deleted": deleted,
+        "attachments": UploadSerializer(attachments, many=True).data if attachments else [],
+        "previews": LinkPreviewSerializer(previews, many=True).data if previews else [],
+    }
 
 
 class MessageCreateSerializer(serializers.Serializer):

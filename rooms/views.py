@@ -33,6 +33,8 @@ from rooms.serializers import (
     RoomCreateSerializer,
     RoomSerializer,
     RoomUpdateSerializer,
+    message_data,
+    room_data,
 )
 from users.models import User
 
@@ -97,7 +99,7 @@ class RoomViewSet(viewsets.GenericViewSet):
             user=request.user, tags=tags, search=search_param(request), mine=_truthy(params.get("mine"))
         )
         page = self.paginate_queryset(rooms)
-        return self.get_paginated_response(RoomSerializer(page, many=True).data)
+        return self.get_paginated_response([room_data(room) for room in page])
 
     @extend_schema(request=RoomCreateSerializer, responses={201: RoomSerializer})
     def create(self, request, *args, **kwargs):
@@ -242,7 +244,7 @@ class MessageViewSet(viewsets.GenericViewSet):
             room=room, before=_id_param(params.get("before"), "before"), after=_id_param(params.get("after"), "after")
         )
         page = selectors.attach_reactions(self.paginate_queryset(messages), viewer_id=request.user.pk)
-        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+        return self.get_paginated_response([message_data(message) for message in page])
 
     @extend_schema(
         request=MessageCreateSerializer,

@@ -30,6 +30,15 @@ class UserSummarySerializer(serializers.ModelSerializer):
         return super().to_representation(instance)
 
 
+def user_summary_data(user) -> dict | None:
+    """UserSummarySerializer's output without the serializer machinery: lists call it once per row."""
+    if user is None:
+        return None
+    if user.erased_at is not None:
+        return dict(ERASED_USER)
+    return {"id": user.id, "handle": user.handle, "name": user.name, "avatar": user.avatar}
+
+
 class UserSkillSerializer(serializers.Serializer):
     skill = serializers.CharField(max_length=50, trim_whitespace=True)
     proficiency = serializers.ChoiceField(choices=Proficiency.choices, default=Proficiency.INTERMEDIATE)
