@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -80,6 +79,3 @@ def exception_handler(exc, context):
         response.data = {"detail": str(exc.detail), "code": exc.detail.code}
     return response
 
-
-def error_response(detail: str, status_code: int) -> Response:
-    return Response({"detail": detail}, status=status_code)

@@ -267,7 +267,6 @@ class MyMatchesView(generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = ProjectMatchSerializer
     pagination_class = PagePagination
-    filter_backends = []
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
