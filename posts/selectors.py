@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db.models import F, FloatField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
-from api.params import is_plain_integer
+from api.params import MAX_ID, is_plain_integer
+from codenest.errors import NotFound
 from posts.models import Comment, Post, Tag, Vote
 from rooms.models import Room
 from rooms.selectors import room_ids_of_member
@@ -17,7 +17,6 @@ from users.models import Follow, User
 
 TOP_PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30), "all": None}
 SEARCH_CONFIG = "english"
-MAX_ID = 2**63 - 1
 
 
 def uploads_readable_through_posts(user) -> Q:

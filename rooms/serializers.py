@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers import id_field
 from rooms.models import MESSAGE_MAX_LENGTH, Invite, Membership, Message, MessageKind, Role, Room
 from uploads.serializers import LinkPreviewSerializer, UploadIdsField, UploadSerializer
 from users.models import User
@@ -14,12 +15,6 @@ from users.serializers import UserSummarySerializer
 MAX_TAGS = 10
 CLIENT_ID_MAX_LENGTH = 64
 EMOJI_MAX_LENGTH = 32
-# Larger than any id the database hands out; bigger values are bad input, not a 500.
-MAX_ID = 2**62
-
-
-def id_field(**kwargs):
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class StrictCharField(serializers.CharField):
