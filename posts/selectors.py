@@ -125,13 +125,13 @@ def comment_list_for_post(*, post: Post, user) -> QuerySet[Comment]:
 
 
 def comment_get_visible(*, comment_id: int, user) -> Comment:
-    comment = comment_list_for_post_ids(user=user).filter(pk=comment_id).select_related("post", "post__room").first()
+    comment = comment_list_visible_to(user=user).filter(pk=comment_id).select_related("post", "post__room").first()
     if comment is None:
         raise NotFound("No such comment.")
     return comment
 
 
-def comment_list_for_post_ids(*, user) -> QuerySet[Comment]:
+def comment_list_visible_to(*, user) -> QuerySet[Comment]:
     return (
         Comment.objects.filter(Q(post__room__isnull=True) | Q(post__room_id__in=visible_room_ids(user)))
         .select_related("author")

@@ -164,7 +164,7 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
         post = self._visible_post(pk)
         data = ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.report_post(reporter=request.user, post=post, **data.validated_data)
+        report = services.report_create_for_post(reporter=request.user, post=post, **data.validated_data)
         return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
@@ -208,7 +208,7 @@ class CommentViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
         comment = self._visible_comment(pk)
         data = ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.report_comment(reporter=request.user, comment=comment, **data.validated_data)
+        report = services.report_create_for_comment(reporter=request.user, comment=comment, **data.validated_data)
         return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
@@ -244,5 +244,5 @@ class MessageReportView(APIView):
         message = message_get(room=room, message_id=path_id(message_id))
         data = ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.report_message(reporter=request.user, message=message, **data.validated_data)
+        report = services.report_create_for_message(reporter=request.user, message=message, **data.validated_data)
         return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
