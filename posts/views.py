@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from api.params import path_id
 from api.ratelimit import enforce_rate_limit
+from api.serializers import id_field
 from posts import selectors, services
 from posts.models import Comment, Post
 from posts.pagination import KeysetCursorPagination, ThreadPagination, encode_cursor
@@ -24,7 +25,6 @@ from posts.serializers import (
     ReportCreateSerializer,
     ReportSerializer,
     VoteSerializer,
-    id_field,
 )
 from rooms.selectors import message_get, room_get_for_user
 

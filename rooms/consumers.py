@@ -20,6 +20,7 @@ from rest_framework.exceptions import ParseError
 from api.params import MAX_ID, is_plain_integer
 from api.parsers import loads_json
 from api.ratelimit import check_rate_limit
+from api.serializers import id_field
 from codenest.errors import CodedPermissionDenied, NotFound
 from codenest.realtime import room_group
 from codenest.sockets import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, unauthenticated_reason
@@ -32,7 +33,6 @@ from rooms.serializers import (
     MessageEditSerializer,
     MessageSerializer,
     ReactionSerializer,
-    id_field,
     plain,
     user_summary,
 )
