@@ -1,22 +1,26 @@
-"""One exception handler: every error has the documented shape (README, "API documentation"), never a 500.
+"""One exception handler: every error a client causes has the documented shape (README, "API documentation").
 
-- Django's ValidationError / PermissionDenied / Http404 raised by services become 400 / 403 / 404.
+- Django's ValidationError / PermissionDenied / Http404 and codenest.errors (NotFound, Conflict, ...)
+  raised by services and selectors become 400 / 403 / 404 / 409 / 413 / 503 with their message.
 - A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 (JSON), not Django's HTML 400.
 - 429 carries `retry_after` in the body besides the `Retry-After` header.
-- Database errors caused by input the validators let through (out-of-range numbers, races on a
-  unique constraint) become 400 / 409 instead of a server error; the transaction is rolled back.
+- A number out of the database's range that the validators let through becomes a 400; the
+  transaction is rolled back. An IntegrityError is not the client's doing: the races a service
+  expects it turns into codenest.errors.Conflict itself (codenest.errors.conflict_on), so any other
+  is a bug and stays a 500.
 """
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from codenest import errors
 
 
 class RateLimited(exceptions.Throttled):
@@ -36,14 +40,18 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
-class CodedPermissionDenied(exceptions.PermissionDenied):
+class _CodedPermissionDenied(exceptions.PermissionDenied):
     """A 403 whose body names a machine-readable `code` besides `detail`: {"detail", "code"}."""
 
 
-class Conflict(exceptions.APIException):
+class _Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
+
+
+class _ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
 
 
 def _translate(exc):
@@ -56,14 +64,22 @@ def _translate(exc):
         return exceptions.ParseError("Too many fields.")
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, errors.CodedPermissionDenied):
+        return _CodedPermissionDenied(exc.message, code=exc.code)
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)
-    if isinstance(exc, Http404):
+    if isinstance(exc, errors.NotFound):
+        return exceptions.NotFound(exc.message)
+    if isinstance(exc, Http404):  # its message (get_object_or_404's) names a model: not for clients
         return exceptions.NotFound()
+    if isinstance(exc, errors.Conflict):
+        return _Conflict(exc.message)
+    if isinstance(exc, errors.PayloadTooLarge):
+        return RequestTooLarge(exc.message)
+    if isinstance(exc, errors.ServiceUnavailable):
+        return _ServiceUnavailable(exc.message)
     if isinstance(exc, DataError):
         return exceptions.ValidationError({"detail": ["A value is out of range or malformed."]})
-    if isinstance(exc, IntegrityError):
-        return Conflict()
     return exc
 
 
@@ -76,10 +92,6 @@ def exception_handler(exc, context):
         wait = int(exc.wait or 1)
         response.data = {"detail": str(exc.detail), "retry_after": wait}
         response["Retry-After"] = str(wait)
-    if isinstance(exc, CodedPermissionDenied):
+    if isinstance(exc, _CodedPermissionDenied):
         response.data = {"detail": str(exc.detail), "code": exc.detail.code}
     return response
-
-
-def error_response(detail: str, status_code: int) -> Response:
-    return Response({"detail": detail}, status=status_code)

@@ -9,17 +9,12 @@ bodies by their header before Django read them.
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
-from rest_framework import exceptions, status
 from rest_framework.parsers import MultiPartParser
+
+from codenest.errors import PayloadTooLarge
 
 # The multipart envelope around the file: boundaries, part headers, a long file name.
 MULTIPART_SLACK = 64 * 1024
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The file is too large."
-    default_code = "too_large"
 
 
 class _FileTooLarge(Exception):
@@ -44,10 +39,6 @@ class MaxBytesUploadHandler(FileUploadHandler):
         return None
 
 
-def too_large(max_bytes: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"The file is larger than the limit of {max_bytes} bytes.")
-
-
 class LimitedMultiPartParser(MultiPartParser):
     """MultiPartParser whose files stream to disk and may not exceed `max_bytes_setting`."""
 
@@ -61,7 +52,7 @@ class LimitedMultiPartParser(MultiPartParser):
         except ValueError:
             declared = 0
         if declared > max_bytes + MULTIPART_SLACK:
-            raise too_large(max_bytes)
+            raise PayloadTooLarge(max_bytes)
         django_request = request._request
         django_request.upload_handlers = [
             MaxBytesUploadHandler(django_request, max_bytes=max_bytes),
@@ -70,7 +61,7 @@ class LimitedMultiPartParser(MultiPartParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except _FileTooLarge:
-            raise too_large(max_bytes) from None
+            raise PayloadTooLarge(max_bytes) from None
 
 
 class AvatarMultiPartParser(LimitedMultiPartParser):

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 
 from django.db.models import Case, DateTimeField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
+from api.params import MAX_ID
+from codenest.errors import NotFound
 from events.models import Event, EventStatus, EventTask, Slot, Vote
 from rooms.selectors import is_room_member, is_room_moderator, room_list_visible_to
-from rooms.serializers import MAX_ID
 from users.models import User
 from users.types import Viewer, is_signed_in
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers import id_field
 from events.models import (
     DESCRIPTION_MAX_LENGTH,
     LOCATION_MAX_LENGTH,
@@ -23,7 +24,7 @@ from events.models import (
     EventTaskStatus,
     Slot,
 )
-from rooms.serializers import StrictCharField, id_field
+from rooms.serializers import StrictCharField
 from users.serializers import UserSummarySerializer
 
 # --- output ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 
+from codenest.errors import conflict_on
 from codenest.realtime import room_group, send_event_on_commit, send_signal_on_commit, user_group
 from events import selectors, signals
 from events.models import (
@@ -54,6 +55,10 @@ def _send_on_commit(signal: Signal, **kwargs: Any) -> None:
 def _lock_row(event: Event) -> Event:
     """The event re-read under a row lock: state checks below see the committed truth."""
     return Event.objects.select_for_update().get(pk=event.pk)
+
+
+# Two events titled alike at the same moment: the slug chosen for both is taken by the first.
+SLUG_RACE = {"events_event_slug_key": "Another event with this title was created at the same moment. Try again."}
 
 
 def _unique_slug(title: str) -> str:
@@ -169,15 +174,16 @@ def event_create(
         raise ValidationError({"slots": [f"An event has at most {MAX_SLOTS_PER_EVENT} slots."]})
     if len(set(starts)) != len(starts):
         raise ValidationError({"slots": ["Each slot must start at a different time."]})
-    event = Event.objects.create(
-        title=title,
-        slug=_unique_slug(title),
-        description=_clean_text(description, "description"),
-        room=room,
-        created_by=creator,
-        location=_clean_text(location, "location"),
-        duration_minutes=duration_minutes,
-    )
+    with conflict_on(SLUG_RACE):
+        event = Event.objects.create(
+            title=title,
+            slug=_unique_slug(title),
+            description=_clean_text(description, "description"),
+            room=room,
+            created_by=creator,
+            location=_clean_text(location, "location"),
+            duration_minutes=duration_minutes,
+        )
     Slot.objects.bulk_create([Slot(event=event, starts_at=starts_at) for starts_at in sorted(starts)])
     _send_on_commit(signals.event_created, event=event, creator=creator)
     _broadcast_updated(event)

@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from api.serializers import validated
 from events import selectors, services
 from events.ical import event_ical
 from events.models import DEFAULT_DURATION_MINUTES, Event, EventStatus, EventTask, Slot
@@ -28,12 +29,6 @@ from events.serializers import (
 from rooms.selectors import room_list_visible_to
 
 EVENT_ID = OpenApiParameter("event_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
-
-
-def _valid(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _viewer_context(request) -> dict:
@@ -81,7 +76,7 @@ class EventViewSet(viewsets.GenericViewSet):
         responses={200: EventSerializer(many=True)},
     )
     def list(self, request, *args, **kwargs):
-        filters = _valid(EventFilterSerializer, request.query_params)
+        filters = validated(EventFilterSerializer, request.query_params)
         events = selectors.event_list(
             user=request.user, room_id=filters.get("room"), status=filters.get("status"), upcoming=filters["upcoming"]
         )
@@ -90,7 +85,7 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(EventCreateSerializer, request.data)
+        data = validated(EventCreateSerializer, request.data)
         room = None
         if data.get("room") is not None:
             # A room the user may not see is answered like one that does not exist.
@@ -115,7 +110,7 @@ class EventViewSet(viewsets.GenericViewSet):
     @extend_schema(request=EventUpdateSerializer, responses={200: EventSerializer})
     def partial_update(self, request, *args, **kwargs):
         event = self._event()
-        services.event_update(event=event, actor=request.user, data=_valid(EventUpdateSerializer, request.data))
+        services.event_update(event=event, actor=request.user, data=validated(EventUpdateSerializer, request.data))
         return _event_response(request, event.pk)
 
     @extend_schema(responses={204: None})
@@ -127,7 +122,7 @@ class EventViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def lock(self, request, *args, **kwargs):
         event = self._event()
-        slot_id = _valid(LockSerializer, request.data)["slot"]
+        slot_id = validated(LockSerializer, request.data)["slot"]
         services.event_lock(event=event, actor=request.user, slot_id=slot_id)
         return _event_response(request, event.pk)
 
@@ -163,7 +158,7 @@ class SlotViewSet(EventChildMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=SlotCreateSerializer, responses={201: SlotSerializer})
     def create(self, request, *args, **kwargs):
-        starts_at = _valid(SlotCreateSerializer, request.data)["starts_at"]
+        starts_at = validated(SlotCreateSerializer, request.data)["starts_at"]
         slot = services.slot_add(event=self.event(), actor=request.user, starts_at=starts_at)
         return Response(SlotSerializer(slot).data, status=status.HTTP_201_CREATED)
 
@@ -180,7 +175,7 @@ class SlotViewSet(EventChildMixin, viewsets.GenericViewSet):
         if request.method == "DELETE":
             services.vote_remove(event=event, user=request.user, slot_id=slot_id)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        answer = _valid(SlotVoteSerializer, request.data)["answer"]
+        answer = validated(SlotVoteSerializer, request.data)["answer"]
         services.vote_set(event=event, user=request.user, slot_id=slot_id, answer=answer)
         return _event_response(request, event.pk)
 
@@ -202,7 +197,7 @@ class EventTaskViewSet(EventChildMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=EventTaskCreateSerializer, responses={201: EventTaskSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(EventTaskCreateSerializer, request.data)
+        data = validated(EventTaskCreateSerializer, request.data)
         task = services.event_task_create(
             event=self.event(),
             actor=request.user,
@@ -220,7 +215,7 @@ class EventTaskViewSet(EventChildMixin, viewsets.GenericViewSet):
     @extend_schema(request=EventTaskUpdateSerializer, responses={200: EventTaskSerializer})
     def partial_update(self, request, *args, **kwargs):
         task = self._task()
-        data = _valid(EventTaskUpdateSerializer, request.data)
+        data = validated(EventTaskUpdateSerializer, request.data)
         services.event_task_update(task=task, actor=request.user, data=data)
         return Response(EventTaskSerializer(selectors.task_get(event=self.event(), task_id=task.pk)).data)
 

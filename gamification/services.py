@@ -10,8 +10,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
+from codenest.errors import NotFound
 from codenest.realtime import send_signal_on_commit
 from gamification import signals
 from gamification.models import ActivityDay, Badge, UserBadge

@@ -22,8 +22,9 @@ from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.fields import BooleanField, IntegerField
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
+from api.params import path_id
+from codenest.errors import NotFound
 from hackathons.models import (
     Criterion,
     Hackathon,
@@ -35,7 +36,7 @@ from hackathons.models import (
     Team,
     TeamMember,
 )
-from projects.selectors import parse_id, users_by_skill_match
+from projects.selectors import users_by_skill_match
 from users.models import User
 from users.types import Viewer
 
@@ -94,7 +95,7 @@ def hackathon_list(*, user: Viewer, status: str | None = None, search: str | Non
 
 
 def hackathon_get(*, hackathon_id: int, user: Viewer) -> Hackathon:
-    hackathon = _with_list_data(Hackathon.objects.filter(pk=parse_id(hackathon_id)), user).first()
+    hackathon = _with_list_data(Hackathon.objects.filter(pk=path_id(hackathon_id)), user).first()
     if hackathon is None:
         raise NotFound("No such hackathon.")
     return hackathon
@@ -144,7 +145,7 @@ def team_list(*, hackathon: Hackathon, looking_for_members: bool | None = None) 
 
 
 def team_get(*, hackathon: Hackathon, team_id: int) -> Team:
-    team = team_list(hackathon=hackathon).filter(pk=parse_id(team_id)).first()
+    team = team_list(hackathon=hackathon).filter(pk=path_id(team_id)).first()
     if team is None:
         raise NotFound("No such team.")
     team.hackathon = hackathon  # keeps the viewer annotations (is_judge, my_team) for permission checks
@@ -219,7 +220,7 @@ def submission_list(*, hackathon: Hackathon, viewer: Viewer) -> QuerySet[Submiss
 
 def submission_get(*, hackathon: Hackathon, submission_id: int) -> Submission:
     submission = (
-        Submission.objects.filter(hackathon=hackathon, pk=parse_id(submission_id)).select_related("team").first()
+        Submission.objects.filter(hackathon=hackathon, pk=path_id(submission_id)).select_related("team").first()
     )
     if submission is None:
         raise NotFound("No such submission.")

@@ -1,7 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.params import is_plain_integer
+from api.params import MAX_ID, is_plain_integer
+from api.serializers import id_field
 from hackathons.models import (
     Criterion,
     Hackathon,
@@ -14,7 +15,7 @@ from hackathons.models import (
     TeamMember,
     TeamRole,
 )
-from projects.serializers import SkillNameField, id_field
+from projects.serializers import SkillNameField
 from users.serializers import UserSummarySerializer
 
 # --- output ----------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def parse_scores(data) -> dict[int, int]:
     score_field = serializers.IntegerField(min_value=0, max_value=1000)
     for key, value in data.items():
         label = str(key)[:30]
-        if not (is_plain_integer(label) and 0 < int(label) < 2**63):
+        if not (is_plain_integer(label) and 0 < int(label) <= MAX_ID):
             errors[label] = ["Not a criterion id."]
             continue
         try:

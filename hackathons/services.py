@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
+from codenest.errors import NotFound, conflict_on
 from codenest.slugs import unique_slug
 from hackathons import signals
 from hackathons.models import (
@@ -72,6 +72,12 @@ def _require_status(hackathon: Hackathon, allowed: Iterable[str], message: str) 
 TEAMS_OPEN = (HackathonStatus.UPCOMING, HackathonStatus.RUNNING)
 NOT_ENDED = (*TEAMS_OPEN, HackathonStatus.JUDGING)
 TEAMS_CLOSED = "Teams are fixed once the submission deadline has passed."
+
+
+# Two hackathons named alike at the same moment: the slug chosen for both is taken by the first.
+SLUG_RACE = {
+    "hackathons_hackathon_slug_key": "Another hackathon with this name was created at the same moment. Try again."
+}
 
 
 def _unique_slug(name: str, exclude_id: int | None = None) -> str:
@@ -147,18 +153,19 @@ def hackathon_create(
     _check_dates(starts_at, submission_deadline, ends_at)
     if submission_deadline <= timezone.now():
         raise _invalid("The submission deadline must be in the future.", "submission_deadline")
-    hackathon = Hackathon.objects.create(
-        slug=_unique_slug(name),
-        name=name,
-        description=description,
-        organizer=organizer,
-        starts_at=starts_at,
-        submission_deadline=submission_deadline,
-        ends_at=ends_at,
-        max_team_size=max_team_size,
-        prize_pool=prize_pool,
-        rules=rules,
-    )
+    with conflict_on(SLUG_RACE):
+        hackathon = Hackathon.objects.create(
+            slug=_unique_slug(name),
+            name=name,
+            description=description,
+            organizer=organizer,
+            starts_at=starts_at,
+            submission_deadline=submission_deadline,
+            ends_at=ends_at,
+            max_team_size=max_team_size,
+            prize_pool=prize_pool,
+            rules=rules,
+        )
     _set_criteria(hackathon, list(criteria))
     return hackathon
 

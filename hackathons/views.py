@@ -7,6 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from api.params import path_id
+from api.serializers import validated
 from hackathons import selectors, services
 from hackathons.models import Hackathon, JoinRequest, Submission, Team
 from hackathons.serializers import (
@@ -37,12 +39,6 @@ HACKATHON_ID = OpenApiParameter("hackathon_pk", OpenApiTypes.INT, OpenApiParamet
 TEAM_ID = OpenApiParameter("team_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
-def _valid(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class HackathonViewSet(viewsets.GenericViewSet):
     """Hackathons: anyone reads; a signed-in user creates one and is its organizer."""
 
@@ -60,13 +56,13 @@ class HackathonViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[HackathonFilterSerializer], responses={200: HackathonSerializer(many=True)})
     def list(self, request, *args, **kwargs):
-        filters = _valid(HackathonFilterSerializer, request.query_params)
+        filters = validated(HackathonFilterSerializer, request.query_params)
         page = self.paginate_queryset(selectors.hackathon_list(user=request.user, **filters))
         return self.get_paginated_response(HackathonSerializer(page, many=True).data)
 
     @extend_schema(request=HackathonWriteSerializer, responses={201: HackathonSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(HackathonWriteSerializer, request.data)
+        data = validated(HackathonWriteSerializer, request.data)
         hackathon = services.hackathon_create(organizer=request.user, **data)
         return self._detail(hackathon.pk, status.HTTP_201_CREATED)
 
@@ -77,7 +73,7 @@ class HackathonViewSet(viewsets.GenericViewSet):
     @extend_schema(request=HackathonWriteSerializer, responses={200: HackathonSerializer})
     def partial_update(self, request, pk=None, *args, **kwargs):
         hackathon = self._hackathon()
-        data = _valid(HackathonWriteSerializer, request.data, partial=True)
+        data = validated(HackathonWriteSerializer, request.data, partial=True)
         services.hackathon_update(hackathon=hackathon, actor=request.user, data=data)
         return self._detail(hackathon.pk)
 
@@ -91,7 +87,7 @@ class HackathonViewSet(viewsets.GenericViewSet):
             page = self.paginate_queryset(selectors.judge_list(hackathon=hackathon))
             return self.get_paginated_response(JudgeSerializer(page, many=True).data)
         self._require_auth(request)
-        user_id = _valid(UserRefSerializer, request.data or request.query_params)["user"]
+        user_id = validated(UserRefSerializer, request.data or request.query_params)["user"]
         if request.method == "DELETE":
             services.judge_remove(hackathon=hackathon, actor=request.user, user_id=user_id)
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -107,7 +103,7 @@ class HackathonViewSet(viewsets.GenericViewSet):
     def candidates(self, request, pk=None, *args, **kwargs):
         """Participants without a team, best skill match for my team (or `?team=`) first."""
         hackathon = self._hackathon()
-        filters = _valid(CandidateFilterSerializer, request.query_params)
+        filters = validated(CandidateFilterSerializer, request.query_params)
         if "team" in filters:
             team = selectors.team_get(hackathon=hackathon, team_id=filters["team"])
         else:
@@ -157,13 +153,13 @@ class TeamViewSet(HackathonChildMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[TeamFilterSerializer], responses={200: TeamSerializer(many=True)})
     def list(self, request, *args, **kwargs):
-        filters = _valid(TeamFilterSerializer, request.query_params)
+        filters = validated(TeamFilterSerializer, request.query_params)
         page = self.paginate_queryset(selectors.team_list(hackathon=self.hackathon(), **filters))
         return self.get_paginated_response(TeamSerializer(page, many=True).data)
 
     @extend_schema(request=TeamWriteSerializer, responses={201: TeamDetailSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(TeamWriteSerializer, request.data)
+        data = validated(TeamWriteSerializer, request.data)
         if "project" in data:
             data["project_id"] = data.pop("project")
         team = services.team_create(hackathon=self.hackathon(), leader=request.user, **data)
@@ -176,7 +172,7 @@ class TeamViewSet(HackathonChildMixin, viewsets.GenericViewSet):
     @extend_schema(request=TeamUpdateSerializer, responses={200: TeamDetailSerializer})
     def partial_update(self, request, *args, **kwargs):
         team = self._team()
-        data = _valid(TeamUpdateSerializer, request.data, partial=True)
+        data = validated(TeamUpdateSerializer, request.data, partial=True)
         services.team_update(team=team, actor=request.user, data=data)
         return self._detail(team.pk)
 
@@ -188,14 +184,14 @@ class TeamViewSet(HackathonChildMixin, viewsets.GenericViewSet):
     @extend_schema(request=TeamJoinRequestWriteSerializer, responses={201: TeamJoinRequestSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def join(self, request, *args, **kwargs):
-        data = _valid(TeamJoinRequestWriteSerializer, request.data)
+        data = validated(TeamJoinRequestWriteSerializer, request.data)
         join_request = services.join_request_create(team=self._team(), user=request.user, **data)
         return Response(TeamJoinRequestSerializer(join_request).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=LeaveSerializer, responses={204: None})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def leave(self, request, *args, **kwargs):
-        data = _valid(LeaveSerializer, request.data)
+        data = validated(LeaveSerializer, request.data)
         services.team_leave(team=self._team(), actor=request.user, new_leader_id=data.get("new_leader"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -206,7 +202,7 @@ class TeamViewSet(HackathonChildMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["put"], permission_classes=[IsAuthenticated])
     def submission(self, request, *args, **kwargs):
-        data = _valid(SubmissionWriteSerializer, request.data)
+        data = validated(SubmissionWriteSerializer, request.data)
         submission, created = services.submission_put(team=self._team(), actor=request.user, data=data)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(SubmissionSerializer(submission).data, status=code)
@@ -226,7 +222,7 @@ class TeamJoinRequestViewSet(HackathonChildMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[TeamJoinRequestFilterSerializer], responses={200: TeamJoinRequestSerializer(many=True)})
     def list(self, request, *args, **kwargs):
-        filters = _valid(TeamJoinRequestFilterSerializer, request.query_params)
+        filters = validated(TeamJoinRequestFilterSerializer, request.query_params)
         requests = selectors.join_request_list(team=self.team(), viewer=request.user, **filters)
         page = self.paginate_queryset(requests)
         return self.get_paginated_response(TeamJoinRequestSerializer(page, many=True).data)
@@ -234,17 +230,13 @@ class TeamJoinRequestViewSet(HackathonChildMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses={200: TeamJoinRequestSerializer})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None, *args, **kwargs):
-        join_request = services.join_request_accept(
-            team=self.team(), actor=request.user, request_id=selectors.parse_id(pk)
-        )
+        join_request = services.join_request_accept(team=self.team(), actor=request.user, request_id=path_id(pk))
         return Response(TeamJoinRequestSerializer(join_request).data)
 
     @extend_schema(request=None, responses={200: TeamJoinRequestSerializer})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None, *args, **kwargs):
-        join_request = services.join_request_decline(
-            team=self.team(), actor=request.user, request_id=selectors.parse_id(pk)
-        )
+        join_request = services.join_request_decline(team=self.team(), actor=request.user, request_id=path_id(pk))
         return Response(TeamJoinRequestSerializer(join_request).data)
 
 

@@ -16,8 +16,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
+from codenest.errors import NotFound
 from codenest.realtime import send_event_on_commit, user_group
 from notifications import selectors
 from notifications.models import DigestLog, DigestPeriod, EmailDigest, Notification, NotificationPreference, Verb

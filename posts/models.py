@@ -158,16 +158,18 @@ class Report(models.Model):
         indexes = [models.Index(fields=["status", "-id"], name="report_status_idx")]
         constraints = [
             models.UniqueConstraint(
-                fields=["reporter", "post"], condition=Q(status="open", post__isnull=False), name="report_open_post"
+                fields=["reporter", "post"],
+                condition=Q(status=ReportStatus.OPEN, post__isnull=False),
+                name="report_open_post",
             ),
             models.UniqueConstraint(
                 fields=["reporter", "comment"],
-                condition=Q(status="open", comment__isnull=False),
+                condition=Q(status=ReportStatus.OPEN, comment__isnull=False),
                 name="report_open_comment",
             ),
             models.UniqueConstraint(
                 fields=["reporter", "message"],
-                condition=Q(status="open", message__isnull=False),
+                condition=Q(status=ReportStatus.OPEN, message__isnull=False),
                 name="report_open_message",
             ),
         ]

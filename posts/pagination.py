@@ -18,7 +18,7 @@ from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 
 from api.params import is_plain_integer
 
@@ -159,9 +159,6 @@ class KeysetCursorPagination(BasePagination):
         if self.previous_key is None:
             return None
         return self._link(self.previous_key, backwards=True)
-
-    def first_page_link(self) -> str:
-        return remove_query_param(self.base_url, self.cursor_query_param)
 
     def get_paginated_response(self, data) -> Response:
         return Response(

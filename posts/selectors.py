@@ -9,9 +9,9 @@ from django.db import connection
 from django.db.models import F, FloatField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
-from api.params import is_plain_integer
+from api.params import MAX_ID, is_plain_integer
+from codenest.errors import NotFound
 from posts.models import Comment, Post, Tag, Vote
 from rooms.models import Room
 from rooms.selectors import room_ids_of_member
@@ -21,7 +21,6 @@ from users.types import Viewer, is_signed_in
 
 TOP_PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30), "all": None}
 SEARCH_CONFIG = "english"
-MAX_ID = 2**63 - 1
 
 
 def uploads_readable_through_posts(user: Viewer) -> Q:
@@ -184,13 +183,13 @@ def comment_list_for_post(*, post: Post, user: Viewer) -> QuerySet[Comment]:
 
 
 def comment_get_visible(*, comment_id: int, user: Viewer) -> Comment:
-    comment = comment_list_for_post_ids(user=user).filter(pk=comment_id).select_related("post", "post__room").first()
+    comment = comment_list_visible_to(user=user).filter(pk=comment_id).select_related("post", "post__room").first()
     if comment is None:
         raise NotFound("No such comment.")
     return comment
 
 
-def comment_list_for_post_ids(*, user: Viewer) -> QuerySet[Comment]:
+def comment_list_visible_to(*, user: Viewer) -> QuerySet[Comment]:
     return (
         Comment.objects.filter(Q(post__room__isnull=True) | Q(post__room_id__in=visible_room_ids(user)))
         .select_related("author")

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.output import Row, datetime_data
+from api.serializers import id_field
 from posts.models import (
     COMMENT_CONTENT_MAX_LENGTH,
     POST_CONTENT_MAX_LENGTH,
@@ -18,7 +19,6 @@ from users.serializers import UserSummarySerializer, user_summary_data
 
 MAX_TAGS = 5
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#._-]{0,29}$")
-MAX_ID = 2**63 - 1
 REPORT_REASON_MAX_LENGTH = 1000
 
 
@@ -44,10 +44,6 @@ class TagNameField(StrictCharField):
         if not TAG_RE.match(value):
             raise serializers.ValidationError("Tags are 1-30 letters, digits or + # . _ - characters.")
         return value
-
-
-def id_field(**kwargs) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class PostSerializer(serializers.ModelSerializer):

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from codenest.realtime import send_signal_on_commit
 from posts import signals
-from posts.models import MAX_COMMENT_DEPTH, PATH_SEGMENT_WIDTH, Comment, Post, PostKind, Report, Tag, Vote
+from posts.models import MAX_COMMENT_DEPTH, PATH_SEGMENT_WIDTH, Comment, Post, PostKind, Report, ReportStatus, Tag, Vote
 from posts.permissions import can_delete_comment, can_delete_post
 from posts.ranking import hot_rank, hot_rank_expression
 from posts.selectors import SEARCH_CONFIG, users_who_can_see
@@ -307,13 +307,13 @@ def _report_create(*, reporter: User, reason: str, author_id: int | None, snapsh
 
 
 @transaction.atomic
-def report_post(*, reporter: User, post: Post, reason: str) -> Report:
+def report_create_for_post(*, reporter: User, post: Post, reason: str) -> Report:
     snapshot = f"{post.title}\n\n{post.content}"
     return _report_create(reporter=reporter, reason=reason, author_id=post.author_id, snapshot=snapshot, post=post)
 
 
 @transaction.atomic
-def report_comment(*, reporter: User, comment: Comment, reason: str) -> Report:
+def report_create_for_comment(*, reporter: User, comment: Comment, reason: str) -> Report:
     if comment.is_deleted:
         raise ValidationError({"reason": ["That comment was already removed."]})
     return _report_create(
@@ -322,7 +322,7 @@ def report_comment(*, reporter: User, comment: Comment, reason: str) -> Report:
 
 
 @transaction.atomic
-def report_message(*, reporter: User, message: Message, reason: str) -> Report:
+def report_create_for_message(*, reporter: User, message: Message, reason: str) -> Report:
     if message.is_deleted:
         raise ValidationError({"reason": ["That message was already removed."]})
     return _report_create(
@@ -338,7 +338,7 @@ def _close_report(*, report: Report, moderator: User, status: str) -> None:
 @transaction.atomic
 def report_resolve(*, report: Report, moderator: User) -> Report:
     """Close the report without touching the content."""
-    _close_report(report=report, moderator=moderator, status="resolved")
+    _close_report(report=report, moderator=moderator, status=ReportStatus.RESOLVED)
     return report
 
 
@@ -358,13 +358,15 @@ def report_remove_content(*, report: Report, moderator: User) -> Report:
         # Through the rooms service, so open chat sockets see the removal as they would any delete.
         message_delete_by_staff(message=Message.objects.get(pk=report.message_id))
     report.refresh_from_db()
-    if report.status == "open":
-        _close_report(report=report, moderator=moderator, status="removed")
+    if report.status == ReportStatus.OPEN:
+        _close_report(report=report, moderator=moderator, status=ReportStatus.REMOVED)
     return report
 
 
 def _close_all(reports: QuerySet[Report], *, moderator: User) -> None:
-    reports.filter(status="open").update(status="removed", handled_by=moderator, handled_at=timezone.now())
+    reports.filter(status=ReportStatus.OPEN).update(
+        status=ReportStatus.REMOVED, handled_by=moderator, handled_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -375,6 +377,6 @@ def report_ban_author(*, report: Report, moderator: User) -> Report:
     if report.content_author_id == moderator.pk:
         raise ValidationError({"report": ["You cannot ban yourself."]})
     User.objects.filter(pk=report.content_author_id).update(is_active=False)
-    if report.status == "open":
-        _close_report(report=report, moderator=moderator, status="resolved")
+    if report.status == ReportStatus.OPEN:
+        _close_report(report=report, moderator=moderator, status=ReportStatus.RESOLVED)
     return report

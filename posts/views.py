@@ -1,19 +1,20 @@
 from django.conf import settings
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from api.params import path_id
 from api.ratelimit import enforce_rate_limit
+from api.serializers import id_field
 from posts import selectors, services
 from posts.models import Comment, Post
 from posts.pagination import KeysetCursorPagination, ThreadPagination, encode_cursor
 from posts.serializers import (
-    MAX_ID,
     CommentCreateSerializer,
     CommentSerializer,
     CommentUpdateSerializer,
@@ -25,19 +26,9 @@ from posts.serializers import (
     ReportSerializer,
     VoteSerializer,
     comment_data,
-    id_field,
     post_data,
 )
-from rooms.models import Message
-from rooms.selectors import room_get_for_user
-
-
-def _id(raw) -> int:
-    """A path id; one past the database's range is simply not there."""
-    value = int(raw)
-    if value > MAX_ID:
-        raise NotFound()
-    return value
+from rooms.selectors import message_get, room_get_for_user
 
 
 class FeedQuerySerializer(serializers.Serializer):
@@ -85,7 +76,7 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
     queryset = Post.objects.none()  # for the schema's path parameter types; reads go through selectors
 
     def _visible_post(self, pk) -> object:
-        return selectors.post_get_visible(post_id=_id(pk), user=self.request.user)
+        return selectors.post_get_visible(post_id=path_id(pk), user=self.request.user)
 
     def list(self, request, *args, **kwargs):
         query = FeedQuerySerializer(data=request.query_params)
@@ -115,8 +106,10 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
         post.first_comments = first[:size]
         post.comments_next_link = None
         if len(first) > size:
-            url = request.build_absolute_uri(reverse("post-comments", kwargs={"pk": post.pk, "version": "v1"}))
-            post.comments_next_link = f"{url}?cursor={encode_cursor([first[size - 1].path])}"
+            # The comments list's own second page: its URL in the request's version, its cursor param.
+            url = reverse("post-comments", kwargs={"pk": post.pk}, request=request)
+            cursor = encode_cursor([first[size - 1].path])
+            post.comments_next_link = replace_query_param(url, ThreadPagination.cursor_query_param, cursor)
         return Response(PostDetailSerializer(post).data)
 
     @extend_schema(request=PostUpdateSerializer, responses={200: PostSerializer})
@@ -173,7 +166,7 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
         post = self._visible_post(pk)
         data = ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.report_post(reporter=request.user, post=post, **data.validated_data)
+        report = services.report_create_for_post(reporter=request.user, post=post, **data.validated_data)
         return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
@@ -183,7 +176,7 @@ class CommentViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
     queryset = Comment.objects.none()
 
     def _visible_comment(self, pk):
-        return selectors.comment_get_visible(comment_id=_id(pk), user=self.request.user)
+        return selectors.comment_get_visible(comment_id=path_id(pk), user=self.request.user)
 
     @extend_schema(responses={200: CommentSerializer})
     def retrieve(self, request, pk=None, *args, **kwargs):
@@ -217,7 +210,7 @@ class CommentViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
         comment = self._visible_comment(pk)
         data = ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.report_comment(reporter=request.user, comment=comment, **data.validated_data)
+        report = services.report_create_for_comment(reporter=request.user, comment=comment, **data.validated_data)
         return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
@@ -250,11 +243,9 @@ class MessageReportView(APIView):
         ],
     )
     def post(self, request, room_id: str, message_id: str, *args, **kwargs):
-        room = room_get_for_user(room_id=_id(room_id), user=request.user)
-        message = Message.objects.filter(pk=_id(message_id), room=room).first()
-        if message is None:
-            raise NotFound("No such message.")
+        room = room_get_for_user(room_id=path_id(room_id), user=request.user)
+        message = message_get(room=room, message_id=path_id(message_id))
         data = ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.report_message(reporter=request.user, message=message, **data.validated_data)
+        report = services.report_create_for_message(reporter=request.user, message=message, **data.validated_data)
         return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)

@@ -9,7 +9,8 @@ the user is removed from a private project, the project turns private, or it is 
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from rest_framework.exceptions import NotFound, ParseError
+from django.http import Http404
+from rest_framework.exceptions import ParseError
 
 from api.parsers import loads_json
 from codenest.realtime import project_group
@@ -22,7 +23,7 @@ MAX_FRAME_CHARS = 4096
 def _may_watch(project_id: int, user) -> bool:
     try:
         selectors.project_get_for_user(project_id=project_id, user=user)
-    except NotFound:
+    except Http404:  # codenest.errors.NotFound: absent, or private and not a member
         return False
     return True
 

@@ -16,6 +16,7 @@ aggregate over the user-skill / required-skill join, so a page costs a fixed num
 
 from typing import TypeGuard
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
     Count,
@@ -33,8 +34,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
-from rest_framework.exceptions import NotFound, PermissionDenied
 
+from api.params import path_id
+from codenest.errors import NotFound
 from projects.models import (
     Commit,
     JoinRequestStatus,
@@ -53,22 +55,9 @@ from users.models import User, UserSkill
 from users.selectors import MAX_WEIGHT, PROFICIENCY_WEIGHT, with_skill_match
 from users.types import Viewer
 
-MAX_ID = 2**63 - 1
-
 
 def _is_authenticated(user: Viewer) -> TypeGuard[User]:
     return bool(getattr(user, "is_authenticated", False))
-
-
-def parse_id(value: str | int) -> int:
-    """An id from the URL; ids no table can hold are simply not found (SQLite overflows on them)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if not 0 < number <= MAX_ID:
-        raise NotFound()
-    return number
 
 
 # --- projects --------------------------------------------------------------------------------
@@ -127,7 +116,7 @@ def project_list(
 
 def project_get_for_user(*, project_id: int, user: Viewer) -> Project:
     """The project with its list data if the user may see it; NotFound otherwise (private stays hidden)."""
-    project = _with_list_data(Project.objects.filter(pk=parse_id(project_id)), user).first()
+    project = _with_list_data(Project.objects.filter(pk=path_id(project_id)), user).first()
     if project is None or (project.visibility == Visibility.PRIVATE and not project.my_role):  # type: ignore[attr-defined]  # annotated by _with_list_data
         raise NotFound("No such project.")
     return project
@@ -140,7 +129,7 @@ def projects_linked_to_room(*, room_id: int, user: Viewer) -> list[Project]:
 
 def project_for_webhook(*, project_id: int) -> Project:
     """Any project by id: the webhook proves its right to it with the signature, not with a user."""
-    project = Project.objects.filter(pk=parse_id(project_id)).first()
+    project = Project.objects.filter(pk=path_id(project_id)).first()
     if project is None:
         raise NotFound("No such project.")
     return project
@@ -169,7 +158,7 @@ def project_members(*, project: Project) -> QuerySet[ProjectMember]:
 
 
 def project_member_get(*, project: Project, user_id: int) -> ProjectMember:
-    member = project_members(project=project).filter(user_id=parse_id(user_id)).first()
+    member = project_members(project=project).filter(user_id=path_id(user_id)).first()
     if member is None:
         raise NotFound("No such member.")
     return member
@@ -199,7 +188,7 @@ def task_list(
 
 
 def task_get(*, project: Project, number: int) -> Task:
-    task = task_list(project=project).filter(number=parse_id(number)).first()
+    task = task_list(project=project).filter(number=path_id(number)).first()
     if task is None:
         raise NotFound("No such task.")
     task.project = project  # keeps the viewer's role annotation for the permission checks

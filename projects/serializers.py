@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.output import Row, date_data, datetime_data
+from api.serializers import id_field
 from projects.models import (
     Commit,
     JoinRequestStatus,
@@ -21,12 +22,7 @@ from projects.models import (
 from projects.permissions import role_at_least
 from users.serializers import UserSkillSerializer, UserSummarySerializer, user_summary_data
 
-MAX_ID = 2**63 - 1
 ASSIGNABLE_ROLES = [ProjectRole.MAINTAINER.value, ProjectRole.DEVELOPER.value, ProjectRole.VIEWER.value]
-
-
-def id_field(**kwargs):
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class SkillNameField(serializers.CharField):

@@ -17,8 +17,8 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.dispatch import Signal
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
+from codenest.errors import NotFound, conflict_on
 from codenest.realtime import send_signal_on_commit
 from codenest.slugs import unique_slug
 from projects import live, signals
@@ -75,6 +75,11 @@ def _require_role(*, project: Project, actor: User, role: str, action: str) -> s
     return current  # type: ignore[return-value]  # role_at_least() is False for no role
 
 
+# Two projects named alike at the same moment: the slug chosen for both is taken by the first.
+SLUG_RACE = {"projects_project_slug_key": "Another project with this name was created at the same moment. Try again."}
+MEMBER_RACE = {"projectmember_unique": "Already a member of this project."}
+
+
 def _unique_slug(name: str, exclude_id: int | None = None) -> str:
     return unique_slug(name, among=Project.objects.all(), fallback="project", exclude_id=exclude_id)
 
@@ -112,18 +117,19 @@ def project_create(
 ) -> Project:
     require_verified_email(owner)
     _check_repo_url(repo_url)
-    project = Project.objects.create(
-        name=name,
-        slug=_unique_slug(name),
-        description=description,
-        owner=owner,
-        room=_room_for(room_id=room_id, user=owner),
-        repo_url=repo_url,
-        visibility=visibility,
-        status=status,
-        looking_for_members=looking_for_members,
-        github_token_encrypted=encrypt_secret(github_token),
-    )
+    with conflict_on(SLUG_RACE):
+        project = Project.objects.create(
+            name=name,
+            slug=_unique_slug(name),
+            description=description,
+            owner=owner,
+            room=_room_for(room_id=room_id, user=owner),
+            repo_url=repo_url,
+            visibility=visibility,
+            status=status,
+            looking_for_members=looking_for_members,
+            github_token_encrypted=encrypt_secret(github_token),
+        )
     project.required_skills.set(skills_named(required_skills))
     ProjectMember.objects.create(project=project, user=owner, role=ProjectRole.OWNER)
     _announce(signals.project_created, Project, project=project, owner=owner)
@@ -209,7 +215,8 @@ def member_add(
         raise ValidationError({"user": ["No such user."]})
     if ProjectMember.objects.filter(project=project, user=user).exists():
         raise ValidationError({"user": ["Already a member of this project."]})
-    member = ProjectMember.objects.create(project=project, user=user, role=role)
+    with conflict_on(MEMBER_RACE):  # added twice at once (two maintainers accepting the same request)
+        member = ProjectMember.objects.create(project=project, user=user, role=role)
     # Accepting a join request says so, so listeners can tell "added" from "request accepted".
     via_request = {"join_request": join_request} if join_request is not None else {}
     _announce(signals.member_added, ProjectMember, project=project, user=user, role=role, added_by=actor, **via_request)

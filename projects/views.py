@@ -12,7 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import PagePagination
+from api.params import path_id
 from api.parsers import loads_json
+from api.serializers import validated
 from projects import selectors, services
 from projects.github import CommitData
 from projects.models import Project, ProjectJoinRequest, ProjectMember, Task
@@ -45,12 +47,6 @@ from projects.serializers import (
 PROJECT_ID = OpenApiParameter("project_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
-def _valid(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _detail_response(request, project_id: int, code=status.HTTP_200_OK) -> Response:
     project = selectors.project_get_detail(project_id=project_id, user=request.user)
     return Response(ProjectDetailSerializer(project).data, status=code)
@@ -77,13 +73,13 @@ class ProjectViewSet(viewsets.GenericViewSet):
         responses={200: ProjectSerializer(many=True)},
     )
     def list(self, request, *args, **kwargs):
-        filters = _valid(ProjectFilterSerializer, request.query_params)
+        filters = validated(ProjectFilterSerializer, request.query_params)
         page = self.paginate_queryset(selectors.project_list(user=request.user, **filters))
         return self.get_paginated_response([project_data(project) for project in page])
 
     @extend_schema(request=ProjectWriteSerializer, responses={201: ProjectDetailSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(ProjectWriteSerializer, request.data)
+        data = validated(ProjectWriteSerializer, request.data)
         if "room" in data:
             data["room_id"] = data.pop("room")
         project = services.project_create(owner=request.user, **data)
@@ -96,7 +92,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     @extend_schema(request=ProjectWriteSerializer, responses={200: ProjectDetailSerializer})
     def partial_update(self, request, pk=None, *args, **kwargs):
         project = self._project()
-        data = _valid(ProjectWriteSerializer, request.data, partial=True)
+        data = validated(ProjectWriteSerializer, request.data, partial=True)
         services.project_update(project=project, actor=request.user, data=data)
         return _detail_response(request, project.pk)
 
@@ -111,7 +107,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def members(self, request, pk=None, *args, **kwargs):
         project = self._project()
         if request.method == "POST":
-            data = _valid(MemberAddSerializer, request.data)
+            data = validated(MemberAddSerializer, request.data)
             member = services.member_add(project=project, actor=request.user, user_id=data["user"], role=data["role"])
             return Response(ProjectMemberSerializer(member).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(selectors.project_members(project=project))
@@ -164,7 +160,7 @@ class ProjectMemberViewSet(ProjectChildMixin, viewsets.GenericViewSet):
     def partial_update(self, request, *args, **kwargs):
         project = self.project()
         member = selectors.project_member_get(project=project, user_id=kwargs["user_id"])
-        data = _valid(MemberUpdateSerializer, request.data)
+        data = validated(MemberUpdateSerializer, request.data)
         member = services.member_update(project=project, actor=request.user, member=member, role=data["role"])
         return Response(ProjectMemberSerializer(member).data)
 
@@ -200,13 +196,13 @@ class TaskViewSet(ProjectChildMixin, viewsets.GenericViewSet):
         responses={200: TaskSerializer(many=True)},
     )
     def list(self, request, *args, **kwargs):
-        filters = _valid(TaskFilterSerializer, request.query_params)
+        filters = validated(TaskFilterSerializer, request.query_params)
         page = self.paginate_queryset(selectors.task_list(project=self.project(), **filters))
         return self.get_paginated_response([task_data(task) for task in page])
 
     @extend_schema(request=TaskWriteSerializer, responses={201: TaskSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(TaskWriteSerializer, request.data)
+        data = validated(TaskWriteSerializer, request.data)
         if "assignee" in data:
             data["assignee_id"] = data.pop("assignee")
         task = services.task_create(project=self.project(), actor=request.user, **data)
@@ -219,7 +215,7 @@ class TaskViewSet(ProjectChildMixin, viewsets.GenericViewSet):
     @extend_schema(request=TaskWriteSerializer, responses={200: TaskSerializer})
     def partial_update(self, request, *args, **kwargs):
         task = self._task()
-        data = _valid(TaskWriteSerializer, request.data, partial=True)
+        data = validated(TaskWriteSerializer, request.data, partial=True)
         services.task_update(task=task, actor=request.user, data=data)
         return self._task_response(task)
 
@@ -251,11 +247,11 @@ class MessageTaskView(APIView):
         tags=["rooms"],
     )
     def post(self, request, room_id=None, message_id=None, *args, **kwargs):
-        data = _valid(MessageTaskSerializer, request.data)
+        data = validated(MessageTaskSerializer, request.data)
         task, created = services.task_from_message(
             actor=request.user,
-            room_id=selectors.parse_id(room_id),
-            message_id=selectors.parse_id(message_id),
+            room_id=path_id(room_id),
+            message_id=path_id(message_id),
             project_id=data.get("project"),
             title=data.get("title"),
         )
@@ -269,7 +265,6 @@ class MyMatchesView(generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = ProjectMatchSerializer
     pagination_class = PagePagination
-    filter_backends = []
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -311,7 +306,7 @@ def _repository_of(payload: dict) -> str | None:
 
 def _push_commits(payload: dict) -> tuple[list[CommitData], str]:
     """The pushed commits and the branch they were pushed to ("" when the ref is not a branch)."""
-    data = _valid(PushPayloadSerializer, payload)
+    data = validated(PushPayloadSerializer, payload)
     ref = data.get("ref") or ""
     branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else ""
     commits = [
@@ -397,29 +392,25 @@ class ProjectJoinRequestViewSet(ProjectChildMixin, viewsets.GenericViewSet):
         parameters=[ProjectJoinRequestFilterSerializer], responses={200: ProjectJoinRequestSerializer(many=True)}
     )
     def list(self, request, *args, **kwargs):
-        filters = _valid(ProjectJoinRequestFilterSerializer, request.query_params)
+        filters = validated(ProjectJoinRequestFilterSerializer, request.query_params)
         requests = selectors.join_request_list(project=self.project(), viewer=request.user, **filters)
         page = self.paginate_queryset(requests)
         return self.get_paginated_response(ProjectJoinRequestSerializer(page, many=True).data)
 
     @extend_schema(request=ProjectJoinRequestWriteSerializer, responses={201: ProjectJoinRequestSerializer})
     def create(self, request, *args, **kwargs):
-        data = _valid(ProjectJoinRequestWriteSerializer, request.data)
+        data = validated(ProjectJoinRequestWriteSerializer, request.data)
         join_request = services.join_request_create(project=self.project(), user=request.user, **data)
         return Response(ProjectJoinRequestSerializer(join_request).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ProjectJoinRequestSerializer})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None, *args, **kwargs):
-        join_request = services.join_request_accept(
-            project=self.project(), actor=request.user, request_id=selectors.parse_id(pk)
-        )
+        join_request = services.join_request_accept(project=self.project(), actor=request.user, request_id=path_id(pk))
         return Response(ProjectJoinRequestSerializer(join_request).data)
 
     @extend_schema(request=None, responses={200: ProjectJoinRequestSerializer})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None, *args, **kwargs):
-        join_request = services.join_request_decline(
-            project=self.project(), actor=request.user, request_id=selectors.parse_id(pk)
-        )
+        join_request = services.join_request_decline(project=self.project(), actor=request.user, request_id=path_id(pk))
         return Response(ProjectJoinRequestSerializer(join_request).data)

@@ -14,13 +14,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from rest_framework import exceptions, serializers
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework import serializers
+from rest_framework.exceptions import ParseError
 
-from api.exceptions import CodedPermissionDenied
-from api.params import is_plain_integer
+from api.params import MAX_ID, is_plain_integer
 from api.parsers import loads_json
 from api.ratelimit import check_rate_limit
+from api.serializers import id_field
+from codenest.errors import CodedPermissionDenied, NotFound
 from codenest.realtime import room_group
 from codenest.sockets import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, unauthenticated_reason
 from rooms import commands, presence, selectors, services
@@ -28,12 +29,10 @@ from rooms.conversations.selectors import hidden_participant_ids
 from rooms.models import Room
 from rooms.permissions import CHAT_RATE_GROUP
 from rooms.serializers import (
-    MAX_ID,
     MessageCreateSerializer,
     MessageEditSerializer,
     MessageSerializer,
     ReactionSerializer,
-    id_field,
     plain,
     user_summary,
 )
@@ -258,12 +257,12 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
         except (ValidationError, serializers.ValidationError) as exc:
             await self._send_error("invalid", _error_detail(exc))
         except CodedPermissionDenied as exc:  # its code (request_pending, email_unverified) goes along
-            frame = {"type": "error", "code": "forbidden", "detail": str(exc.detail), "reason": exc.detail.code}
+            frame = {"type": "error", "code": "forbidden", "detail": exc.message, "reason": exc.code}
             await self.send_json(frame)
-        except (PermissionDenied, exceptions.PermissionDenied) as exc:  # services raise either kind
+        except PermissionDenied as exc:
             await self._send_error("forbidden", _error_detail(exc))
         except NotFound as exc:
-            await self._send_error("not_found", _error_detail(exc))
+            await self._send_error("not_found", exc.message)
 
     def _parse(self, text_data) -> dict:
         if text_data is None:

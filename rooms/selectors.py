@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import Case, When
 from django.db.models.functions import Coalesce
-from rest_framework.exceptions import NotFound
 
+from codenest.errors import NotFound
 from rooms.models import Ban, Membership, Message, ParticipantStatus, Reaction, ReadMarker, Role, Room, RoomTag
 from users.models import User
 from users.types import Viewer, is_signed_in

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.output import Row, datetime_data
+from api.serializers import id_field
 from rooms.models import MESSAGE_MAX_LENGTH, Invite, Membership, Message, MessageKind, Role, Room
 from uploads.serializers import LinkPreviewSerializer, UploadIdsField, UploadSerializer
 from users.models import User
@@ -16,12 +17,6 @@ from users.serializers import UserSummarySerializer, user_summary_data
 MAX_TAGS = 10
 CLIENT_ID_MAX_LENGTH = 64
 EMOJI_MAX_LENGTH = 32
-# Larger than any id the database hands out; bigger values are bad input, not a 500.
-MAX_ID = 2**62
-
-
-def id_field(**kwargs):
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class StrictCharField(serializers.CharField):
@@ -252,7 +247,7 @@ class MessageCreateSerializer(serializers.Serializer):
     content = StrictCharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=[MessageKind.TEXT, MessageKind.CODE], required=False, default="text")
     code_language = StrictCharField(max_length=30, required=False, allow_blank=True, allow_null=True)
-    parent = id_field(required=False, allow_null=True)
+    parent = id_field(required=False, allow_null=True)  # type: ignore[assignment]  # a field named `parent`: the stubs read it as Field.parent
     client_id = StrictCharField(max_length=CLIENT_ID_MAX_LENGTH, required=False, allow_null=True, allow_blank=True)
     attachments = UploadIdsField(help_text="Ids of your own uploads (at most 10).")
 

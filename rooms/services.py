@@ -15,8 +15,8 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.exceptions import NotFound
 
+from codenest.errors import NotFound, conflict_on
 from codenest.realtime import room_group, send_event, send_event_on_commit, send_signal_on_commit, user_group
 from rooms import presence, signals
 from rooms.conversations import rules as conversation_rules
@@ -56,6 +56,10 @@ def _on_commit_send(signal: Signal, sender: object, **kwargs: Any) -> None:
 # --- rooms -----------------------------------------------------------------------------------
 
 
+# Two rooms named alike at the same moment: the slug chosen for both is taken by the first.
+SLUG_RACE = {"rooms_room_slug_key": "Another room with this name was created at the same moment. Try again."}
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:100].strip("-") or "room"
     slug = base
@@ -87,9 +91,10 @@ def room_create(
     name = name.strip()
     if not name:
         raise ValidationError({"name": ["A room needs a name."]})
-    room = Room.objects.create(
-        name=name, slug=_unique_slug(name), description=description, is_public=is_public, creator=creator
-    )
+    with conflict_on(SLUG_RACE):
+        room = Room.objects.create(
+            name=name, slug=_unique_slug(name), description=description, is_public=is_public, creator=creator
+        )
     Membership.objects.create(room=room, user=creator, role=Role.OWNER)
     _set_tags(room, tags)
     _on_commit_send(signals.room_created, sender=Room, room=room, creator=creator)

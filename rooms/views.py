@@ -6,17 +6,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from api.pagination import NewestFirstCursorPagination
-from api.params import search_param
+from api.params import MAX_ID, path_id, search_param
 from api.ratelimit import enforce_rate_limit
+from api.serializers import validated
 from rooms import commands, selectors, services
 from rooms.models import Message, Room
 from rooms.permissions import CHAT_RATE_GROUP, require_moderator
 from rooms.serializers import (
-    MAX_ID,
     BanCreateSerializer,
     BanSerializer,
     InviteCreateSerializer,
@@ -39,12 +38,6 @@ from rooms.serializers import (
 from users.models import User
 
 
-def _valid(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _id_param(value: str | None, name: str) -> int | None:
     if value in (None, ""):
         return None
@@ -57,21 +50,13 @@ def _id_param(value: str | None, name: str) -> int | None:
     return number
 
 
-def _pk(value) -> int:
-    """A path id; one too large for the database is simply not there (SQLite would overflow)."""
-    number = int(value)
-    if number > MAX_ID:
-        raise NotFound()
-    return number
-
-
 def _truthy(value: str | None) -> bool:
     return (value or "").lower() in {"1", "true", "yes", "on"}
 
 
 def _room_for_write(request, pk) -> Room:
     """Hidden rooms (and conversations: they have their own endpoints) answer 404 before any role check."""
-    return selectors.chat_room_get_for_user(room_id=_pk(pk), user=request.user)
+    return selectors.chat_room_get_for_user(room_id=path_id(pk), user=request.user)
 
 
 def _room_payload(request, room_id: int) -> dict:
@@ -103,17 +88,17 @@ class RoomViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=RoomCreateSerializer, responses={201: RoomSerializer})
     def create(self, request, *args, **kwargs):
-        room = services.room_create(creator=request.user, **_valid(RoomCreateSerializer, request.data))
+        room = services.room_create(creator=request.user, **validated(RoomCreateSerializer, request.data))
         return Response(_room_payload(request, room.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: RoomSerializer})
     def retrieve(self, request, pk=None, *args, **kwargs):
-        return Response(_room_payload(request, _pk(pk)))
+        return Response(_room_payload(request, path_id(pk)))
 
     @extend_schema(request=RoomUpdateSerializer, responses={200: RoomSerializer})
     def partial_update(self, request, pk=None, *args, **kwargs):
         room = _room_for_write(request, pk)
-        data = _valid(RoomUpdateSerializer, request.data, partial=True)
+        data = validated(RoomUpdateSerializer, request.data, partial=True)
         services.room_update(room=room, actor=request.user, data=data)
         return Response(_room_payload(request, room.pk))
 
@@ -126,10 +111,10 @@ class RoomViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def join(self, request, pk=None, *args, **kwargs):
         # Not room_get_for_user: an outsider holding an invite code may join a private room.
-        room = Room.objects.chat_rooms().filter(pk=_pk(pk)).first()
+        room = Room.objects.chat_rooms().filter(pk=path_id(pk)).first()
         if room is None:
             return Response({"detail": "No such room."}, status=status.HTTP_404_NOT_FOUND)
-        code = _valid(JoinSerializer, request.data).get("code")
+        code = validated(JoinSerializer, request.data).get("code")
         services.room_join(room=room, user=request.user, code=code or None)
         return Response(_room_payload(request, room.pk))
 
@@ -142,7 +127,7 @@ class RoomViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={200: MemberSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)
     def members(self, request, pk=None, *args, **kwargs):
-        room = selectors.chat_room_get_for_user(room_id=_pk(pk), user=request.user)
+        room = selectors.chat_room_get_for_user(room_id=path_id(pk), user=request.user)
         return Response(MemberSerializer(selectors.room_members(room=room), many=True).data)
 
     @extend_schema(methods=["PATCH"], request=MemberRoleSerializer, responses={200: MemberSerializer})
@@ -155,11 +140,11 @@ class RoomViewSet(viewsets.GenericViewSet):
     )
     def member(self, request, pk=None, user_id=None, *args, **kwargs):
         room = _room_for_write(request, pk)
-        target = get_object_or_404(User, pk=_pk(user_id))
+        target = get_object_or_404(User, pk=path_id(user_id))
         if request.method == "DELETE":
             services.member_kick(room=room, actor=request.user, user=target)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        role = _valid(MemberRoleSerializer, request.data)["role"]
+        role = validated(MemberRoleSerializer, request.data)["role"]
         membership = services.member_set_role(room=room, actor=request.user, user=target, role=role)
         return Response(MemberSerializer(membership).data)
 
@@ -173,7 +158,7 @@ class RoomViewSet(viewsets.GenericViewSet):
         if request.method == "GET":
             require_moderator(selectors.membership_of(room=room, user=request.user))
             return Response(BanSerializer(selectors.room_bans(room=room), many=True).data)
-        data = _valid(BanCreateSerializer, request.data)
+        data = validated(BanCreateSerializer, request.data)
         ban = services.member_ban(room=room, actor=request.user, user=data["user"], reason=data["reason"])
         return Response(BanSerializer(ban).data, status=status.HTTP_201_CREATED)
 
@@ -186,7 +171,7 @@ class RoomViewSet(viewsets.GenericViewSet):
     )
     def unban(self, request, pk=None, user_id=None, *args, **kwargs):
         room = _room_for_write(request, pk)
-        target = get_object_or_404(User, pk=_pk(user_id))
+        target = get_object_or_404(User, pk=path_id(user_id))
         services.member_unban(room=room, actor=request.user, user=target)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -194,7 +179,7 @@ class RoomViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def invites(self, request, pk=None, *args, **kwargs):
         room = _room_for_write(request, pk)
-        data = _valid(InviteCreateSerializer, request.data)
+        data = validated(InviteCreateSerializer, request.data)
         invite = services.invite_create(
             room=room,
             inviter=request.user,
@@ -207,8 +192,8 @@ class RoomViewSet(viewsets.GenericViewSet):
     @extend_schema(request=ReadMarkerSerializer, responses={200: ReadMarkerResultSerializer})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def read(self, request, pk=None, *args, **kwargs):
-        room = selectors.room_get_for_member(room_id=_pk(pk), user=request.user)
-        message_id = _valid(ReadMarkerSerializer, request.data)["message_id"]
+        room = selectors.room_get_for_member(room_id=path_id(pk), user=request.user)
+        message_id = validated(ReadMarkerSerializer, request.data)["message_id"]
         marker = services.read_marker_set(room=room, user=request.user, message_id=message_id)
         unread = selectors.unread_count_for(room=room, user=request.user)
         return Response({"message_id": marker.last_read_id, "unread_count": unread})
@@ -225,7 +210,7 @@ class MessageViewSet(viewsets.GenericViewSet):
     write_rate_limits = {"create": None}  # counted in create() with the socket's RATELIMIT_CHAT (api/throttling.py)
 
     def _room(self) -> Room:
-        return selectors.room_get_for_member(room_id=_pk(self.kwargs["room_id"]), user=self.request.user)
+        return selectors.room_get_for_member(room_id=path_id(self.kwargs["room_id"]), user=self.request.user)
 
     def _respond(self, message, status_code=status.HTTP_200_OK) -> Response:
         selectors.attach_reactions([message], viewer_id=self.request.user.pk)
@@ -255,7 +240,7 @@ class MessageViewSet(viewsets.GenericViewSet):
     def create(self, request, *args, **kwargs):
         room = self._room()
         enforce_rate_limit(request, group=CHAT_RATE_GROUP, rate=settings.RATELIMIT_CHAT, per="user")
-        data = _valid(MessageCreateSerializer, request.data)
+        data = validated(MessageCreateSerializer, request.data)
         message, created = commands.chat_send(room=room, author=request.user, **data)
         if message is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -263,18 +248,18 @@ class MessageViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: MessageSerializer})
     def retrieve(self, request, pk=None, *args, **kwargs):
-        return self._respond(selectors.message_get(room=self._room(), message_id=_pk(pk)))
+        return self._respond(selectors.message_get(room=self._room(), message_id=path_id(pk)))
 
     @extend_schema(request=MessageEditSerializer, responses={200: MessageSerializer})
     def partial_update(self, request, pk=None, *args, **kwargs):
         room = self._room()
-        content = _valid(MessageEditSerializer, request.data)["content"]
-        message = services.message_edit(room=room, editor=request.user, message_id=_pk(pk), content=content)
+        content = validated(MessageEditSerializer, request.data)["content"]
+        message = services.message_edit(room=room, editor=request.user, message_id=path_id(pk), content=content)
         return self._respond(message)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None, *args, **kwargs):
-        services.message_delete(room=self._room(), actor=request.user, message_id=_pk(pk))
+        services.message_delete(room=self._room(), actor=request.user, message_id=path_id(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -287,7 +272,7 @@ class MessageViewSet(viewsets.GenericViewSet):
     def reactions(self, request, pk=None, *args, **kwargs):
         room = self._room()
         body = request.data if isinstance(request.data, dict) and request.data else request.query_params
-        emoji = _valid(ReactionSerializer, {"emoji": body.get("emoji")})["emoji"]
+        emoji = validated(ReactionSerializer, {"emoji": body.get("emoji")})["emoji"]
         change = services.reaction_add if request.method == "POST" else services.reaction_remove
-        message = change(room=room, user=request.user, message_id=_pk(pk), emoji=emoji)
+        message = change(room=room, user=request.user, message_id=path_id(pk), emoji=emoji)
         return self._respond(selectors.message_get(room=room, message_id=message.pk))

@@ -236,3 +236,54 @@ def test_services_and_selectors_are_fully_annotated(module_name):
         if signature.return_annotation is inspect.Signature.empty:
             missing.append(f"{name} -> ?")
     assert not missing, f"{module_name}: annotate {missing}"
+
+
+# --- the domain speaks Django, the API speaks DRF (issue 17) -----------------------------------
+# Services, selectors and the modules they build on are called by views, consumers, tasks and admin
+# actions alike: they raise Django's ValidationError / PermissionDenied or codenest.errors, and
+# api/exceptions.py maps those to statuses. Only the interface modules (views, serializers, urls,
+# consumers, pagination, avatars' view) know DRF; api.params is plain parsing and imports no DRF.
+DOMAIN_MODULES = {
+    "services.py",
+    "selectors.py",
+    "models.py",
+    "rules.py",
+    "commands.py",
+    "permissions.py",
+    "signals.py",
+    "receivers.py",
+    "tasks.py",
+    "access.py",
+    "previews.py",
+    "github.py",
+    "live.py",
+}
+DOMAIN_APPS = [*ALL_APPS, "uploads", "events", "hackathons"]
+
+
+def _domain_files():
+    for path in python_files(*DOMAIN_APPS):
+        if path.name in DOMAIN_MODULES or "services" in path.parent.name or "selectors" in path.parent.name:
+            yield path
+
+
+def test_domain_modules_never_import_drf():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in _domain_files()
+        for module in imported_modules(path)
+        if top_level(module) == "rest_framework"
+        or (top_level(module) == "api" and module.split(".")[:2] != ["api", "params"])
+    }
+    assert not offenders, f"raise Django's or codenest.errors' exceptions, not DRF's: {sorted(offenders)}"
+
+
+def test_domain_modules_are_checked():
+    names = {path.relative_to(ROOT).as_posix() for path in _domain_files()}
+    assert {"rooms/services.py", "rooms/selectors.py", "rooms/conversations/selectors.py", "users/github.py"} <= names
+
+
+def test_shared_modules_of_the_domain_import_no_drf():
+    for path in [ROOT / "api" / "params.py", ROOT / "codenest" / "errors.py"]:
+        offenders = {module for module in imported_modules(path) if top_level(module) == "rest_framework"}
+        assert not offenders, f"{path.relative_to(ROOT)}: {sorted(offenders)}"

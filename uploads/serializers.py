@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers import id_field
 from uploads.access import signed_url
 from uploads.models import LinkPreview, Upload
 
@@ -38,7 +39,7 @@ class LinkPreviewSerializer(serializers.ModelSerializer):
 class UploadIdsField(serializers.ListField):
     """A list of upload ids (deduplicated by the service)."""
 
-    child = serializers.IntegerField(min_value=1, max_value=2**62)
+    child = id_field()
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 10)

@@ -16,9 +16,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from api.exceptions import Conflict
-from api.files import too_large
 from codenest import media
+from codenest.errors import Conflict, PayloadTooLarge
 from uploads.access import is_in_use, unused
 from uploads.models import Upload
 from users.models import User
@@ -53,7 +52,7 @@ def upload_create(*, owner: User, fileobj: File, name: str) -> Upload:
     """Sniff, check, re-encode (images) and store a file for `owner`."""
     size = media.file_size(fileobj)
     if size > settings.UPLOAD_MAX_BYTES:
-        raise too_large(settings.UPLOAD_MAX_BYTES)
+        raise PayloadTooLarge(settings.UPLOAD_MAX_BYTES)
     try:
         media.check_size(size, max_bytes=settings.UPLOAD_MAX_BYTES)
         sniffed = media.sniff_file(fileobj)

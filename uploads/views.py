@@ -10,12 +10,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.files import LimitedMultiPartParser
+from api.params import MAX_ID, path_id
 from uploads import services
 from uploads.access import signature_valid, uploads_visible_to
 from uploads.models import Upload
 from uploads.serializers import UploadCreateSerializer, UploadSerializer
-
-MAX_ID = 2**62
 
 
 class UploadViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -29,8 +28,7 @@ class UploadViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return uploads_visible_to(self.request.user)
 
     def get_object(self):
-        if int(self.kwargs["pk"]) > MAX_ID:
-            raise Http404
+        path_id(self.kwargs["pk"])  # past the database's range: not found, not an overflow
         return super().get_object()
 
     @extend_schema(

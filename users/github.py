@@ -20,12 +20,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from rest_framework.exceptions import APIException
 from social_core.backends.github import GithubOAuth2
 from social_core.exceptions import AuthException, AuthProviderError
 from social_django.models import DjangoStorage
 from social_django.strategy import DjangoStrategy
 
+from codenest.errors import ServiceUnavailable
 from users.models import User
 
 STATE_SALT = "users.github.oauth-state"
@@ -77,10 +77,9 @@ class GitHubLoginError(ValidationError):
     """A 400 for the client: bad state or code, or an account that cannot be signed in."""
 
 
-class GitHubUnavailable(APIException):
-    status_code = 503
-    default_detail = "GitHub could not be reached. Try again later."
-    default_code = "github_unavailable"
+class GitHubUnavailable(ServiceUnavailable):
+    def __init__(self):
+        super().__init__("GitHub could not be reached. Try again later.")
 
 
 def read_state(state) -> dict | None:

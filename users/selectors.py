@@ -23,8 +23,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
+from codenest.errors import NotFound
 from users.models import Block, Follow, Proficiency, Skill, User, UserSkill
 from users.types import Viewer
 

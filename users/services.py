@@ -14,7 +14,7 @@ from django.utils.http import urlsafe_base64_decode
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from social_django.models import UserSocialAuth
 
-from api.exceptions import CodedPermissionDenied
+from codenest.errors import CodedPermissionDenied
 from codenest.realtime import send_signal_on_commit
 from users import emails, github, selectors, signals
 from users.avatars import delete_avatar_file

@@ -6,7 +6,7 @@ rooms.services.message_post), so a block or a changed policy takes effect at onc
 
 from django.core.exceptions import PermissionDenied
 
-from api.exceptions import CodedPermissionDenied
+from codenest.errors import CodedPermissionDenied
 from codenest.realtime import room_group, send_event_on_commit
 from rooms.models import Membership, Message, ParticipantStatus, Room, RoomKind
 from users import selectors as user_selectors

@@ -3,8 +3,8 @@ and what notifications need to know about participants."""
 
 from django.db.models import BooleanField, CharField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from rest_framework.exceptions import NotFound
 
+from codenest.errors import NotFound
 from rooms.models import Membership, Message, ParticipantStatus, Room
 from rooms.selectors import MESSAGE_FILES, _unread_count, attach_reactions
 from users.models import User

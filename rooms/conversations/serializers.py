@@ -3,9 +3,10 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers import id_field
 from rooms.conversations.services import GROUP_MAX_PARTICIPANTS, TITLE_MAX_LENGTH
 from rooms.models import MESSAGE_MAX_LENGTH, ParticipantStatus, Room, RoomKind
-from rooms.serializers import CLIENT_ID_MAX_LENGTH, MessageSerializer, StrictCharField, id_field
+from rooms.serializers import CLIENT_ID_MAX_LENGTH, MessageSerializer, StrictCharField
 from users.models import User
 from users.serializers import UserSummarySerializer
 

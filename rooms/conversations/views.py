@@ -7,7 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
+from api.params import path_id
 from api.ratelimit import enforce_rate_limit
+from api.serializers import validated
 from rooms.conversations import selectors, services
 from rooms.conversations.serializers import (
     ConversationCreateSerializer,
@@ -17,7 +19,6 @@ from rooms.conversations.serializers import (
 )
 from rooms.models import Room
 from rooms.permissions import CHAT_RATE_GROUP
-from rooms.views import _pk, _valid
 
 
 class ConversationCursorPagination(CursorPagination):
@@ -39,7 +40,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
     write_rate_limits = {"create": "RATELIMIT_CONVERSATIONS"}
 
     def _conversation(self, pk) -> Room:
-        return selectors.conversation_get(conversation_id=_pk(pk), user=self.request.user)  # type: ignore[arg-type]  # IsAuthenticated: a User
+        return selectors.conversation_get(conversation_id=path_id(pk), user=self.request.user)  # type: ignore[arg-type]  # IsAuthenticated: a User
 
     def _respond(self, pk, status_code=status.HTTP_200_OK) -> Response:
         return Response(ConversationSerializer(self._conversation(pk)).data, status=status_code)
@@ -50,7 +51,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
         ]
     )
     def list(self, request, *args, **kwargs):
-        status_filter = _valid(ConversationListQuerySerializer, request.query_params).get("status")
+        status_filter = validated(ConversationListQuerySerializer, request.query_params).get("status")
         conversations = selectors.conversations_of(request.user, status=status_filter)
         page = selectors.attach_last_messages(self.paginate_queryset(conversations), viewer_id=request.user.pk)
         return self.get_paginated_response(ConversationSerializer(page, many=True).data)
@@ -61,7 +62,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
         description="One other participant: the pair's existing direct conversation is answered with 200.",
     )
     def create(self, request, *args, **kwargs):
-        data = _valid(ConversationCreateSerializer, request.data, context={"request": request})
+        data = validated(ConversationCreateSerializer, request.data, context={"request": request})
         if data.get("content"):
             enforce_rate_limit(request, group=CHAT_RATE_GROUP, rate=settings.RATELIMIT_CHAT, per="user")
         room, created = services.conversation_start(starter=request.user, **data)
@@ -74,7 +75,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
     @extend_schema(request=ConversationUpdateSerializer, responses={200: ConversationSerializer})
     def partial_update(self, request, pk=None, *args, **kwargs):
         room = self._conversation(pk)
-        data = _valid(ConversationUpdateSerializer, request.data)
+        data = validated(ConversationUpdateSerializer, request.data)
         services.conversation_update(room=room, user=request.user, **data)
         return self._respond(room.pk)
 

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.test import override_settings
 from django.utils import timezone
+from rest_framework.versioning import URLPathVersioning
 
 from posts.models import Post, PostKind
 from posts.ranking import hot_rank
@@ -141,6 +142,18 @@ def test_retrieve_links_the_next_comment_page(anon_client):
     assert len(body["comments"]) == 50
     rest = anon_client.get(body["comments_next"]).json()
     assert [c["id"] for c in rest["results"]] == [comments[50].id]
+
+
+def test_the_next_comment_page_link_keeps_the_requests_version(anon_client, monkeypatch):
+    # DRF reads ALLOWED_VERSIONS once, into the versioning class: a v2 as it would be once it ships.
+    monkeypatch.setattr(URLPathVersioning, "allowed_versions", ["v1", "v2"])
+    post = PostFactory()
+    for i in range(51):
+        make_comment(post=post, content=f"c{i}")
+    response = anon_client.get(f"/api/v2/posts/{post.id}/")
+    assert response.status_code == 200, response.content
+    link = response.json()["comments_next"]
+    assert link.startswith(f"http://testserver/api/v2/posts/{post.id}/comments/?cursor=")
 
 
 @pytest.mark.parametrize("pk", ["999999", "99999999999999999999999"])

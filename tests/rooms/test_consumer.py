@@ -245,6 +245,21 @@ async def test_other_rooms_message_ids_are_not_found(chat):
     await socket.disconnect()
 
 
+async def test_error_frames_carry_the_services_messages(chat):
+    """Services raise codenest.errors / Django exceptions; the frames say what they said (issue 17)."""
+    room, owner, member = chat
+    foreign = await database_sync_to_async(MessageFactory)(author=member)
+    owners = await database_sync_to_async(MessageFactory)(room=room, author=owner)
+    socket = await open_socket(room.id, member)
+    await socket.send_json_to({"type": "message.delete", "id": foreign.id})
+    not_found = {"type": "error", "code": "not_found", "detail": "No such message in this room."}
+    assert await socket.receive_json_from() == not_found
+    await socket.send_json_to({"type": "message.edit", "id": owners.id, "content": "x"})
+    forbidden = {"type": "error", "code": "forbidden", "detail": "Only the author can edit a message."}
+    assert await socket.receive_json_from() == forbidden
+    await socket.disconnect()
+
+
 async def test_typing_is_not_echoed_to_the_sender(chat):
     room, owner, member = chat
     typist = await open_socket(room.id, member)

@@ -92,6 +92,7 @@ async def test_fourth_message_before_acceptance_is_an_error_frame(request_world)
     await socket.send_json_to({"type": "message.send", "content": "m3"})
     error = await socket.receive_json_from()
     assert error["type"] == "error" and error["code"] == "forbidden" and error["reason"] == "request_pending"
+    assert error["detail"] == "Your message request has not been accepted yet: at most 3 messages until then."
     assert await database_sync_to_async(Message.objects.filter(room=room).count)() == 3
     await socket.send_json_to({"type": "ping"})  # the socket stays open
     assert await socket.receive_json_from() == {"type": "pong"}
