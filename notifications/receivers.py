@@ -21,7 +21,8 @@ from projects import signals as project_signals
 from projects.models import ProjectRole
 from rooms import signals as room_signals
 from rooms.conversations.selectors import conversation_recipients
-from rooms.models import Ban, Membership, ParticipantStatus
+from rooms.models import ParticipantStatus
+from rooms.selectors import room_viewers_among
 from users import signals as user_signals
 from users.models import User
 
@@ -46,16 +47,8 @@ def _short(text: str, length: int = 80) -> str:
 def _who_can_see_room(room, users) -> list:
     """Defence in depth: senders already narrow mentions, but a private room's mention never leaks."""
     users = list(users)
-    if room is None or not users:
-        return users
-    banned = set(Ban.objects.filter(room=room, user__in=users).values_list("user_id", flat=True))
-    users = [user for user in users if user.pk not in banned]
-    if room.is_public or not users:
-        return users
-    # Conversations: a pending or declined request's recipient is not (yet) part of it.
-    members = Membership.objects.filter(room=room, user__in=users, status=ParticipantStatus.ACTIVE)
-    member_ids = set(members.values_list("user_id", flat=True))
-    return [user for user in users if user.pk in member_ids]
+    viewers = room_viewers_among(room=room, user_ids=[user.pk for user in users])
+    return [user for user in users if user.pk in viewers]
 
 
 # --- users -----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from notifications.models import EmailDigest, Notification, NotificationPreference
 from rooms.conversations.selectors import unread_conversations_count
-from rooms.selectors import room_ids_of_member
+from rooms.selectors import room_ids_of_member, room_ids_visible_to
 from users.models import Follow, User
 
 DIGEST_MAX_NOTIFICATIONS = 20
@@ -58,7 +58,7 @@ def digest_top_posts(*, user: User, since: datetime, until: datetime) -> list:
     Post = apps.get_model("posts", "Post")
     my_rooms = room_ids_of_member(user)
     followed = Follow.objects.filter(follower=user).values("followee_id")
-    visible_to_me = Q(room__isnull=True) | Q(room__is_public=True) | Q(room_id__in=my_rooms)
+    visible_to_me = Q(room__isnull=True) | Q(room_id__in=room_ids_visible_to(user=user))
     posts = (
         Post.objects.filter(created_at__gte=since, created_at__lt=until)
         .filter(Q(room_id__in=my_rooms) | (Q(author_id__in=followed) & visible_to_me))

@@ -11,9 +11,8 @@ from rest_framework.exceptions import NotFound
 
 from api.params import is_plain_integer
 from posts.models import Comment, Post, Tag, Vote
-from rooms.models import Room
-from rooms.selectors import room_ids_of_member
-from users.models import Follow, User
+from rooms.selectors import room_ids_of_member, room_ids_visible_to
+from users.models import Follow
 
 TOP_PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30), "all": None}
 SEARCH_CONFIG = "english"
@@ -22,17 +21,11 @@ MAX_ID = 2**63 - 1
 
 def uploads_readable_through_posts(user) -> Q:
     """Images of the posts the user may see (registered with uploads.access)."""
-    return Q(posts__room__isnull=True, posts__isnull=False) | Q(posts__room_id__in=visible_room_ids(user))
-
-
-def visible_room_ids(user) -> QuerySet:
-    """Subquery: ids of the public rooms and of the rooms the user belongs to."""
-    rooms = Room.objects.chat_rooms()  # never conversations
-    return rooms.filter(Q(is_public=True) | Q(pk__in=room_ids_of_member(user))).values("pk")
+    return Q(posts__room__isnull=True, posts__isnull=False) | Q(posts__room_id__in=room_ids_visible_to(user=user))
 
 
 def _visibility(user) -> Q:
-    return Q(room__isnull=True) | Q(room_id__in=visible_room_ids(user))
+    return Q(room__isnull=True) | Q(room_id__in=room_ids_visible_to(user=user))
 
 
 def _my_vote(user, target: str) -> Coalesce | Value:
@@ -134,18 +127,7 @@ def comment_get_visible(*, comment_id: int, user) -> Comment:
 
 def comment_list_for_post_ids(*, user) -> QuerySet[Comment]:
     return (
-        Comment.objects.filter(Q(post__room__isnull=True) | Q(post__room_id__in=visible_room_ids(user)))
+        Comment.objects.filter(Q(post__room__isnull=True) | Q(post__room_id__in=room_ids_visible_to(user=user)))
         .select_related("author")
         .annotate(my_vote=_my_vote(user, "comment"))
     )
-
-
-def users_who_can_see(*, users: list[User], room_id: int | None) -> list[User]:
-    """Narrow a list of users (e.g. @mentions) to those who may see content in the room."""
-    if room_id is None or not users:
-        return users
-    room = Room.objects.filter(pk=room_id).only("is_public").first()
-    if room is None or room.is_public:
-        return users
-    member_ids = set(room.memberships.filter(user_id__in=[u.pk for u in users]).values_list("user_id", flat=True))
-    return [u for u in users if u.pk in member_ids]

@@ -32,11 +32,10 @@ from rooms.models import (
     RoomTag,
 )
 from rooms.permissions import require_member, require_moderator, require_outranks, require_owner
-from rooms.selectors import MESSAGE_FILES, attach_reactions, membership_of
+from rooms.selectors import MESSAGE_FILES, attach_reactions, membership_of, mentioned_viewers
 from rooms.serializers import message_payload, user_summary
 from uploads.previews import links_in, previews_for_text
 from uploads.services import uploads_for_attaching
-from users.selectors import users_mentioned_in
 from users.services import require_verified_email
 
 DEFAULT_INVITE_HOURS = 24 * 7
@@ -294,20 +293,6 @@ def detect_code_block(content: str) -> tuple[str, str] | None:
     return match.group(1).lower(), match.group(2)
 
 
-def _mentioned_viewers(room: Room, message: Message) -> list:
-    mentioned = users_mentioned_in(message.content, exclude_id=message.author_id)
-    if not mentioned:
-        return []
-    ids = [user.pk for user in mentioned]
-    banned = set(Ban.objects.filter(room=room, user_id__in=ids).values_list("user_id", flat=True))
-    if room.is_public:
-        return [user for user in mentioned if user.pk not in banned]
-    # In a conversation only those who take part hear of it (not a pending or declined request).
-    members = Membership.objects.filter(room=room, user_id__in=ids, status=ParticipantStatus.ACTIVE)
-    member_ids = set(members.values_list("user_id", flat=True))
-    return [user for user in mentioned if user.pk in member_ids]
-
-
 def _broadcast_message(message: Message, event_type: str) -> dict:
     attach_reactions([message])
     event = {"type": event_type, "message": message_payload(message), "reactors": message.reactors}
@@ -392,7 +377,7 @@ def message_post(
         message.attachments.set(files)
     _publish(message)
     _fetch_previews_after_commit(message)
-    mentioned = _mentioned_viewers(room, message)
+    mentioned = mentioned_viewers(room=room, text=message.content, author_id=message.author_id)
     _on_commit_send(signals.message_posted, sender=Message, message=message, mentioned_users=mentioned)
     return message, True
 

@@ -1,8 +1,10 @@
 import pytest
 from django.conf import settings
 
+from notifications.models import Notification
 from posts import signals
 from posts.models import Post
+from rooms.models import Ban
 from tests.factories import MembershipFactory, PostFactory, RoomFactory, UserFactory
 from tests.posts.conftest import POSTS, comments_url, ids, post_url
 
@@ -102,6 +104,28 @@ def test_mentions_in_a_private_room_reach_members_only(user, auth_client, captur
     assert [u.pk for u in captured["post"][0]["mentioned_users"]] == [member.pk]
     assert [u.pk for u in captured["comment"][0]["mentioned_users"]] == [member.pk]
     assert outsider.pk not in {u.pk for e in captured["comment"] for u in e["mentioned_users"]}
+
+
+def test_banned_users_hear_of_no_room_content(user, auth_client, captured, django_capture_on_commit_callbacks):
+    """A ban shuts a user out of what is posted in the room: in a public room, and in a private one
+    also while a membership survives (a join that raced the ban). Posts used to ignore bans here."""
+    public, private = RoomFactory(is_public=True), RoomFactory(is_public=False)
+    for room in (public, private):
+        MembershipFactory(room=room, user=user)
+    reader, banned = UserFactory(handle="reader1"), UserFactory(handle="banned1")
+    MembershipFactory(room=private, user=reader)
+    MembershipFactory(room=private, user=banned)
+    for room in (public, private):
+        Ban.objects.create(room=room, user=banned, banned_by=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        for room in (public, private):
+            response = auth_client.post(POSTS, {"title": "ping", "content": "@reader1 @banned1", "room": room.id})
+            assert response.status_code == 201, response.content
+            auth_client.post(comments_url(response.json()["id"]), {"content": "again @reader1 @banned1"})
+    assert [[u.pk for u in event["mentioned_users"]] for event in captured["post"]] == [[reader.pk], [reader.pk]]
+    assert [[u.pk for u in event["mentioned_users"]] for event in captured["comment"]] == [[reader.pk], [reader.pk]]
+    assert not Notification.objects.filter(recipient=banned).exists()
+    assert Notification.objects.filter(recipient=reader, verb="mention").count() == 4
 
 
 def test_comment_created_carries_parent(user, auth_client, captured, django_capture_on_commit_callbacks):
