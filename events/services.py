@@ -45,10 +45,6 @@ REMINDER_LEAD = timedelta(hours=1)
 MAX_SLOT_AHEAD = timedelta(days=5 * 366)
 
 
-def _send_on_commit(signal, **kwargs) -> None:
-    send_signal_on_commit(signal, sender=Event, **kwargs)
-
-
 def _lock_row(event: Event) -> Event:
     """The event re-read under a row lock: state checks below see the committed truth."""
     return Event.objects.select_for_update().get(pk=event.pk)
@@ -177,7 +173,7 @@ def event_create(
         duration_minutes=duration_minutes,
     )
     Slot.objects.bulk_create([Slot(event=event, starts_at=starts_at) for starts_at in sorted(starts)])
-    _send_on_commit(signals.event_created, event=event, creator=creator)
+    send_signal_on_commit(signals.event_created, sender=Event, event=event, creator=creator)
     _broadcast_updated(event)
     return event
 
@@ -218,7 +214,9 @@ def event_cancel(*, event: Event, actor: User) -> Event:
         return event
     event.status = EventStatus.CANCELLED
     event.save(update_fields=["status", "updated_at"])
-    _send_on_commit(signals.event_cancelled, event=event, cancelled_by=actor, voters=selectors.voters_of(event=event))
+    send_signal_on_commit(
+        signals.event_cancelled, sender=Event, event=event, cancelled_by=actor, voters=selectors.voters_of(event=event)
+    )
     _broadcast_updated(event)
     return event
 
@@ -252,8 +250,13 @@ def event_lock(*, event: Event, actor: User, slot_id: int) -> Event:
         raise ValidationError({"slot": ["This slot has already started."]})
     event.status, event.locked_slot, event.locked_at = EventStatus.LOCKED, slot, now
     event.save(update_fields=["status", "locked_slot", "locked_at", "updated_at"])
-    _send_on_commit(
-        signals.event_locked, event=event, slot=slot, locked_by=actor, voters=selectors.voters_of(event=event)
+    send_signal_on_commit(
+        signals.event_locked,
+        sender=Event,
+        event=event,
+        slot=slot,
+        locked_by=actor,
+        voters=selectors.voters_of(event=event),
     )
     _broadcast_updated(event)
     return event
@@ -424,7 +427,9 @@ def event_reminder_claim(*, event_id: int, now: datetime) -> bool:
         return False
     event = Event.objects.select_related("locked_slot").get(pk=event_id)
     recipients = selectors.yes_voters_of(slot=event.locked_slot)
-    _send_on_commit(signals.event_reminder_due, event=event, slot=event.locked_slot, recipients=recipients)
+    send_signal_on_commit(
+        signals.event_reminder_due, sender=Event, event=event, slot=event.locked_slot, recipients=recipients
+    )
     return True
 
 

@@ -4,12 +4,12 @@ Signals arrive after the sender's transaction committed, so a failure here must 
 error of the action that triggered it: every handler logs and swallows its own exceptions.
 """
 
-import functools
 import logging
 
 from django.dispatch import receiver
 from django.utils.text import Truncator
 
+from codenest.realtime import never_breaks_the_action
 from events import signals as event_signals
 from gamification import signals as gamification_signals
 from hackathons import signals as hackathon_signals
@@ -27,17 +27,6 @@ from users import signals as user_signals
 from users.models import User
 
 logger = logging.getLogger(__name__)
-
-
-def never_breaks_the_action(handler):
-    @functools.wraps(handler)
-    def wrapper(*args, **kwargs):
-        try:
-            handler(*args, **kwargs)
-        except Exception:
-            logger.exception("notification handler %s failed", handler.__name__)
-
-    return wrapper
 
 
 def _short(text: str, length: int = 80) -> str:

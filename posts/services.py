@@ -11,6 +11,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from codenest.realtime import send_signal_on_commit
+from codenest.services import model_update
 from posts import signals
 from posts.models import MAX_COMMENT_DEPTH, PATH_SEGMENT_WIDTH, Comment, Post, PostKind, Report, Tag, Vote
 from posts.permissions import can_delete_comment, can_delete_post
@@ -110,15 +111,12 @@ def post_update(*, post: Post, editor: User, data: dict) -> Post:
     merged_url = data.get("url", post.url)
     if merged_kind == PostKind.LINK and not merged_url:
         raise ValidationError({"url": ["A link post needs a url."]})
-    changed = [field for field in POST_EDITABLE_FIELDS if field in data and getattr(post, field) != data[field]]
-    for field in changed:
-        setattr(post, field, data[field])
     tags_changed = "tags" in data and sorted(set(data["tags"])) != sorted(t.name for t in post.tags.all())
-    if changed or tags_changed:
-        post.edited_at = timezone.now()
-        post.save(update_fields=[*changed, "edited_at"])
+    changed = model_update(instance=post, fields=POST_EDITABLE_FIELDS, data=data, touch="edited_at")
     if tags_changed:
         post.tags.set(_tags_named(data["tags"]))
+        if not changed:  # new tags alone are an edit too
+            model_update(instance=post, fields=["edited_at"], data={"edited_at": timezone.now()})
     if {"title", "content"} & set(changed):
         post_refresh_search_vector(posts=Post.objects.filter(pk=post.pk))
     if {"url", "content"} & set(changed):

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from rest_framework.exceptions import NotFound
 
 from codenest.realtime import room_group, send_event, send_event_on_commit, send_signal_on_commit, user_group
+from codenest.services import model_update
 from rooms import presence, signals
 from rooms.conversations import rules as conversation_rules
 from rooms.models import (
@@ -39,13 +40,10 @@ from uploads.services import uploads_for_attaching
 from users.services import require_verified_email
 
 DEFAULT_INVITE_HOURS = 24 * 7
+ROOM_EDITABLE_FIELDS = ("name", "description", "is_public")
 POSTABLE_KINDS = (MessageKind.TEXT, MessageKind.CODE)
 # The whole message is one fenced block: ```lang\n...\n```
 FENCED_BLOCK_RE = re.compile(r"\A\s*```([\w+#.-]{0,30})[ \t]*\n(.*?)\n?```\s*\Z", re.DOTALL)
-
-
-def _on_commit_send(signal, sender, **kwargs) -> None:
-    send_signal_on_commit(signal, sender=sender, **kwargs)
 
 
 # --- rooms -----------------------------------------------------------------------------------
@@ -85,8 +83,8 @@ def room_create(*, creator, name: str, description: str = "", is_public: bool = 
     )
     Membership.objects.create(room=room, user=creator, role=Role.OWNER)
     _set_tags(room, tags)
-    _on_commit_send(signals.room_created, sender=Room, room=room, creator=creator)
-    _on_commit_send(signals.room_joined, sender=Room, room=room, user=creator)
+    send_signal_on_commit(signals.room_created, sender=Room, room=room, creator=creator)
+    send_signal_on_commit(signals.room_joined, sender=Room, room=room, user=creator)
     return room
 
 
@@ -96,11 +94,8 @@ def room_update(*, room: Room, actor, data: dict) -> Room:
     require_moderator(membership_of(room=room, user=actor))
     if "name" in data and not data["name"].strip():
         raise ValidationError({"name": ["A room needs a name."]})
-    changed = [field for field in ("name", "description", "is_public") if field in data]
-    for field in changed:
-        setattr(room, field, data[field].strip() if field == "name" else data[field])
-    if changed:
-        room.save(update_fields=changed)
+    values = {**data, "name": data["name"].strip()} if "name" in data else data
+    model_update(instance=room, fields=ROOM_EDITABLE_FIELDS, data=values)
     if "tags" in data:
         _set_tags(room, data["tags"])
     return room
@@ -156,7 +151,7 @@ def room_join(*, room: Room, user, code: str | None = None) -> Membership:
         return Membership.objects.get(room=room, user=user)
     if invite is not None:
         Invite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
-    _on_commit_send(signals.room_joined, sender=Room, room=room, user=user)
+    send_signal_on_commit(signals.room_joined, sender=Room, room=room, user=user)
     return membership
 
 
@@ -181,7 +176,7 @@ def room_leave(*, room: Room, user) -> None:
         raise ValidationError({"detail": ["Hand ownership to another member before leaving: you are the last owner."]})
     membership.delete()
     _announce_removal(room, user, reason="left")
-    _on_commit_send(signals.room_left, sender=Room, room=room, user=user)
+    send_signal_on_commit(signals.room_left, sender=Room, room=room, user=user)
 
 
 def _target_membership(room: Room, user) -> Membership:
@@ -214,7 +209,7 @@ def member_kick(*, room: Room, actor, user) -> None:
     require_outranks(actor_membership, target.role)
     target.delete()
     _announce_removal(room, user, reason="kicked")
-    _on_commit_send(signals.member_removed, sender=Room, room=room, user=user, by=actor, banned=False)
+    send_signal_on_commit(signals.member_removed, sender=Room, room=room, user=user, by=actor, banned=False)
 
 
 @transaction.atomic
@@ -242,7 +237,7 @@ def _ban(*, room: Room, user, by, reason: str, membership: Membership | None) ->
             raise ValidationError({"user": ["The last owner of a room cannot be banned from it."]})
         membership.delete()
     _announce_removal(room, user, reason="banned")
-    _on_commit_send(signals.member_removed, sender=Room, room=room, user=user, by=by, banned=True)
+    send_signal_on_commit(signals.member_removed, sender=Room, room=room, user=user, by=by, banned=True)
     return ban
 
 
@@ -270,7 +265,9 @@ def invite_create(
         expires_at=timezone.now() + timedelta(hours=hours),
         max_uses=max_uses,
     )
-    _on_commit_send(signals.invite_created, sender=Invite, room=room, invite=invite, inviter=inviter, invitee=invitee)
+    send_signal_on_commit(
+        signals.invite_created, sender=Invite, room=room, invite=invite, inviter=inviter, invitee=invitee
+    )
     return invite
 
 
@@ -378,7 +375,7 @@ def message_post(
     _publish(message)
     _fetch_previews_after_commit(message)
     mentioned = mentioned_viewers(room=room, text=message.content, author_id=message.author_id)
-    _on_commit_send(signals.message_posted, sender=Message, message=message, mentioned_users=mentioned)
+    send_signal_on_commit(signals.message_posted, sender=Message, message=message, mentioned_users=mentioned)
     return message, True
 
 
