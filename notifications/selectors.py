@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from notifications.models import EmailDigest, Notification, NotificationPreference
 from rooms.conversations.selectors import unread_conversations_count
@@ -24,6 +24,18 @@ def notification_list(*, user: User, unread: bool | None = None) -> QuerySet[Not
 
 def unread_count(*, user_id: int) -> int:
     return Notification.objects.filter(recipient_id=user_id, is_read=False).count()
+
+
+def unread_counts(*, user_ids: list[int]) -> dict[int, int]:
+    """unread_count for many users in one query (0 for those with none)."""
+    rows = (
+        Notification.objects.filter(recipient_id__in=user_ids, is_read=False)
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values_list("recipient_id", "n")
+    )
+    return {user_id: 0 for user_id in user_ids} | dict(rows)
 
 
 def preference_of(*, user: User) -> NotificationPreference:
