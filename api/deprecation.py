@@ -35,7 +35,7 @@ class Deprecation:
 
 def _timestamp(version: str, key: str, value) -> int:
     when = parse_datetime(str(value)) or (
-        datetime.combine(parse_date(str(value)), datetime.min.time()) if parse_date(str(value)) else None
+        datetime.combine(parse_date(str(value)), datetime.min.time()) if parse_date(str(value)) else None  # type: ignore[arg-type]  # parse_date() is checked by the condition
     )
     if when is None:
         raise ImproperlyConfigured(f"API_DEPRECATIONS[{version!r}][{key!r}] is not an ISO 8601 date: {value!r}")

@@ -19,7 +19,7 @@ def nested_deeper_than(value, limit: int) -> bool:
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):
-            children = node
+            children = node  # type: ignore[assignment]  # either is iterated
         else:
             continue
         if depth > limit:

@@ -100,7 +100,7 @@ class AutoSchema(SpectacularAutoSchema):
         parameters = operation.get("parameters", [])
         path_params = [p for p in parameters if p.get("in") == "path" and p.get("name") != "version"]
         query_params = [p for p in parameters if p.get("in") == "query"]
-        permissions = getattr(self.view, "get_permissions", list)()
+        permissions: list = getattr(self.view, "get_permissions", list)()
         guarded = any(not isinstance(permission, AllowAny) for permission in permissions)
         # 401 needs an authentication scheme to name: the view's authenticators, or a view that names
         # one itself (simplejwt's login and refresh answer 401 on bad credentials without any).

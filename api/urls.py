@@ -3,12 +3,12 @@
 Only codenest/urls.py imports this module. URLPathVersioning rejects unknown versions with 404.
 """
 
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from api.views import ApiRootView
 
-versioned = [
+versioned: list[URLPattern | URLResolver] = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("", include("users.urls")),
     path("", include("rooms.urls")),

@@ -35,7 +35,7 @@ def _daphne_requests_leave_bodies_alone() -> None:
         kwargs.setdefault("parsePOSTFormSubmission", False)
         original_init(self, *args, **kwargs)
 
-    __init__.leaves_bodies_alone = True
+    __init__.leaves_bodies_alone = True  # type: ignore[attr-defined]  # a marker attribute on the function
     WebRequest.__init__ = __init__
 
 

@@ -6,7 +6,7 @@ Without REDIS_URL, CELERY_TASK_ALWAYS_EAGER runs tasks in-process (the embedded 
 import logging
 import os
 
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
 from celery.exceptions import SecurityError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "codenest.settings")
@@ -16,6 +16,21 @@ logger = logging.getLogger(__name__)
 app = Celery("codenest")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def use_django_logging(**kwargs) -> None:
+    """Log through settings.LOGGING, as daphne and manage.py do.
+
+    Without a receiver for this signal Celery empties the root logger's handlers and installs its own
+    (its format, the level of --loglevel); with one, it leaves logging to us. This applies LOGGING as
+    django.setup() does, whether or not Django was set up before the signal (worker or beat).
+    """
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
 
 
 class RequireSecretKey(bootsteps.Step):

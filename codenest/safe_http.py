@@ -57,7 +57,7 @@ def resolve_checked(host: str, port: int, *, allowed_networks=()) -> str:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchRefused(f"cannot resolve {host!r}") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]  # type: ignore[union-attr]  # IP socket addresses are strings
     refused = [str(a) for a in addresses if not _allowed(a, networks)]
     if not addresses or refused:
         raise FetchRefused(f"{host!r} resolves to a non-public address ({', '.join(refused) or 'none'})")
@@ -94,7 +94,7 @@ def _remaining(deadline: float) -> float:
 def _open(scheme: str, host: str, port: int, address: str, path: str, deadline: float):
     timeout = urllib3.Timeout(connect=_remaining(deadline), read=_remaining(deadline))
     if scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
+        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
             address, port, timeout=timeout, retries=False, server_hostname=host, assert_hostname=host, maxsize=1
         )
     else:

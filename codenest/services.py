@@ -28,9 +28,8 @@ def model_update(
             continue
         field = instance._meta.get_field(name)
         value = data[name]
-        if field.many_to_one or field.one_to_one:
-            current = getattr(instance, field.attname)
-            if current == (value.pk if value is not None else None):
+        if isinstance(field, models.ForeignKey):  # a OneToOneField too
+            if getattr(instance, field.attname) == (value.pk if value is not None else None):
                 continue
         elif getattr(instance, name) == value:
             continue

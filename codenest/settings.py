@@ -7,6 +7,7 @@ settings are production-safe.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import environ
@@ -169,6 +170,14 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# A task that hangs (a stalled SMTP or GitHub connection) must not hold a worker forever: at the soft
+# limit SoftTimeLimitExceeded is raised inside the task, at the hard limit the worker kills it. Tasks
+# that legitimately run longer (the digests, the upload cleanup) set their own limits in their decorator.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+# Named explicitly (Celery's own default) so a deployment that shares its Redis with another Celery
+# app can move CodeNest's tasks to their own queue; `celery worker` without -Q consumes this one.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE = {
     "github-resync-hourly": {"task": "projects.tasks.resync_all_projects", "schedule": 3600.0},
     "digest-daily": {"task": "notifications.tasks.send_digests", "schedule": 3600.0 * 24, "args": ("daily",)},
@@ -376,7 +385,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Manifest storage needs collectstatic; without it WhiteNoise still serves app static files
     # through its finders (WHITENOISE_USE_FINDERS), so daphne alone serves a styled admin.
@@ -436,10 +445,13 @@ if not DEBUG:
     # /healthz and /readyz are probed over plain HTTP by load balancers.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
+# Every process logs through this: daphne and manage.py via Django, Celery workers and beat too
+# (codenest/celery.py stops Celery from replacing the root logger's handlers with its own).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

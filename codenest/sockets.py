@@ -54,5 +54,5 @@ def forward_close_reasons_in_daphne() -> None:
             return
         original(self, message)
 
-    handle_reply.forwards_close_reason = True
+    handle_reply.forwards_close_reason = True  # type: ignore[attr-defined]  # a marker attribute on the function
     WebSocketProtocol.handle_reply = handle_reply

@@ -24,7 +24,7 @@ def event_uid(event: Event) -> str:
 def event_ical(event: Event) -> bytes:
     """The VCALENDAR of a locked event: UID, DTSTAMP, DTSTART/DTEND in UTC, SUMMARY, DESCRIPTION, URL."""
     slot = event.locked_slot
-    starts_at = slot.starts_at.astimezone(UTC)
+    starts_at = slot.starts_at.astimezone(UTC)  # type: ignore[union-attr]  # only locked events are exported: they have a slot
     entry = CalendarEvent()
     entry.add("uid", event_uid(event))
     entry.add("dtstamp", datetime.now(UTC))

@@ -5,6 +5,8 @@ to those who may see the room (rooms.selectors.room_ids_visible_to is the one ru
 one is NotFound, never 403.
 """
 
+from datetime import datetime, timedelta
+
 from django.db.models import Case, DateTimeField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
@@ -13,9 +15,10 @@ from events.models import Event, EventStatus, EventTask, Slot, Vote
 from rooms.selectors import is_room_member, is_room_moderator, room_ids_visible_to
 from rooms.serializers import MAX_ID
 from users.models import User
+from users.types import Viewer, is_signed_in
 
 
-def events_visible_to(user) -> QuerySet[Event]:
+def events_visible_to(user: Viewer) -> QuerySet[Event]:
     return Event.objects.filter(Q(room__isnull=True) | Q(room__in=room_ids_visible_to(user=user)))
 
 
@@ -29,7 +32,7 @@ def with_details(events: QuerySet[Event]) -> QuerySet[Event]:
     )
 
 
-def _next_start(now) -> Case:
+def _next_start(now: datetime) -> Case:
     """When the event happens next: its locked slot, else its earliest slot still to come."""
     earliest = Slot.objects.filter(event=OuterRef("pk"), starts_at__gte=now).order_by("starts_at").values("starts_at")
     return Case(
@@ -40,7 +43,7 @@ def _next_start(now) -> Case:
 
 
 def event_list(
-    *, user, room_id: int | None = None, status: str | None = None, upcoming: bool = False
+    *, user: Viewer, room_id: int | None = None, status: str | None = None, upcoming: bool = False
 ) -> QuerySet[Event]:
     """Visible events, newest first; `upcoming` keeps those still to come, soonest first."""
     events = events_visible_to(user)
@@ -60,7 +63,7 @@ def event_list(
     return with_details(events)
 
 
-def event_get_for_user(*, event_id: int, user) -> Event:
+def event_get_for_user(*, event_id: int, user: Viewer) -> Event:
     """The event (plain, for services) if the user may see it; NotFound otherwise."""
     event = None
     if 0 < int(event_id) <= MAX_ID:
@@ -96,18 +99,18 @@ def task_get(*, event: Event, task_id: int) -> EventTask:
 # --- roles and participants ------------------------------------------------------------------
 
 
-def can_manage_event(*, event: Event, user) -> bool:
+def can_manage_event(*, event: Event, user: Viewer) -> bool:
     """The creator, for a room's event the room's owners and moderators, and staff (moderation)."""
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     if event.created_by_id == user.pk or user.is_staff:
         return True
     return event.room_id is not None and is_room_moderator(room_id=event.room_id, user=user)
 
 
-def can_vote(*, event: Event, user) -> bool:
+def can_vote(*, event: Event, user: Viewer) -> bool:
     """Anyone signed in votes on a standalone event; a room's event is for the room's members."""
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     return event.room_id is None or is_room_member(room_id=event.room_id, user=user)
 
@@ -130,7 +133,7 @@ def yes_voters_of(*, slot: Slot) -> list[User]:
     return list(User.objects.filter(event_votes__slot=slot, event_votes__answer="yes").order_by("id"))
 
 
-def events_due_for_reminder(*, now, lead) -> QuerySet[Event]:
+def events_due_for_reminder(*, now: datetime, lead: timedelta) -> QuerySet[Event]:
     """Locked events whose slot starts within `lead` from now and whose reminder has not gone out."""
     return Event.objects.filter(
         status=EventStatus.LOCKED,

@@ -51,7 +51,7 @@ class SlotSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(UserSummarySerializer(many=True))
     def get_voters(self, slot) -> list[dict]:
-        return UserSummarySerializer([vote.user for vote in _votes(slot)], many=True).data
+        return UserSummarySerializer([vote.user for vote in _votes(slot)], many=True).data  # type: ignore[return-value]  # many=True: .data is a ReturnList
 
 
 class EventTaskSerializer(serializers.ModelSerializer):

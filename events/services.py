@@ -90,7 +90,7 @@ def _normalize_start(starts_at: datetime, *, now: datetime) -> datetime:
     return starts_at
 
 
-def _require_manager(event: Event, actor) -> None:
+def _require_manager(event: Event, actor: User) -> None:
     if not selectors.can_manage_event(event=event, user=actor):
         raise PermissionDenied("Only the event's creator or the room's moderators may do that.")
 
@@ -426,7 +426,7 @@ def event_reminder_claim(*, event_id: int, now: datetime) -> bool:
     if not claimed:
         return False
     event = Event.objects.select_related("locked_slot").get(pk=event_id)
-    recipients = selectors.yes_voters_of(slot=event.locked_slot)
+    recipients = selectors.yes_voters_of(slot=event.locked_slot)  # type: ignore[arg-type]  # only locked events are reminded: they have a slot
     send_signal_on_commit(
         signals.event_reminder_due, sender=Event, event=event, slot=event.locked_slot, recipients=recipients
     )

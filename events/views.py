@@ -150,7 +150,7 @@ class EventViewSet(viewsets.GenericViewSet):
 class EventChildMixin:
     def event(self) -> Event:
         if not hasattr(self, "_event_cache"):
-            self._event_cache = selectors.event_get_for_user(event_id=self.kwargs["event_pk"], user=self.request.user)
+            self._event_cache = selectors.event_get_for_user(event_id=self.kwargs["event_pk"], user=self.request.user)  # type: ignore[attr-defined]  # mixed into a GenericViewSet
         return self._event_cache
 
 

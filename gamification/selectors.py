@@ -3,13 +3,11 @@
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet, Sum
 
 from gamification.models import ActivityDay, Badge, UserBadge
 from gamification.services import utc_today
-
-User = get_user_model()
+from users.models import User
 
 METRICS = ("karma", "contributions")
 # Rolling windows of UTC days, today included.
@@ -20,11 +18,11 @@ def badge_catalogue() -> QuerySet[Badge]:
     return Badge.objects.annotate(awarded_count=Count("awards")).order_by("position", "id")
 
 
-def badges_earned_by(*, user) -> QuerySet[UserBadge]:
+def badges_earned_by(*, user: User) -> QuerySet[UserBadge]:
     return UserBadge.objects.filter(user=user).select_related("badge").order_by("awarded_at", "id")
 
 
-def achievements_pending(*, user) -> QuerySet[UserBadge]:
+def achievements_pending(*, user: User) -> QuerySet[UserBadge]:
     return badges_earned_by(user=user).filter(shown_at__isnull=True)
 
 
@@ -67,7 +65,7 @@ def leaderboard(*, metric: str, period: str, limit: int, today: datetime.date | 
         users = User.objects.filter(is_active=True, karma__gt=0).order_by("-karma", "id")[:limit]
         ranked = [(user, user.karma) for user in users]
     else:
-        ranked = _top_from_activity(metric=metric, start=start, limit=limit)
+        ranked = _top_from_activity(metric=metric, start=start, limit=limit)  # type: ignore[assignment]  # (user, value) pairs either way
     entries: list[LeaderboardEntry] = []
     for position, (user, value) in enumerate(ranked, start=1):
         rank = entries[-1].rank if entries and entries[-1].value == value else position

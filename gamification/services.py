@@ -6,7 +6,6 @@ expressions, so concurrent actions never lose an increment and a retried call ne
 
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
@@ -16,8 +15,7 @@ from rest_framework.exceptions import NotFound
 from codenest.realtime import send_signal_on_commit
 from gamification import signals
 from gamification.models import ActivityDay, Badge, UserBadge
-
-User = get_user_model()
+from users.models import User
 
 
 def utc_today() -> datetime.date:
@@ -25,7 +23,7 @@ def utc_today() -> datetime.date:
 
 
 @transaction.atomic
-def badge_award(*, user, code: str) -> UserBadge | None:
+def badge_award(*, user: User, code: str) -> UserBadge | None:
     """Award `code` to `user` once. Returns the new UserBadge, or None when the user already had it."""
     badge = Badge.objects.get(code=code)
     try:
@@ -40,7 +38,7 @@ def badge_award(*, user, code: str) -> UserBadge | None:
 
 
 @transaction.atomic
-def achievement_mark_shown(*, user, code: str) -> UserBadge:
+def achievement_mark_shown(*, user: User, code: str) -> UserBadge:
     """Mark an earned badge as shown; marking it again keeps the first time."""
     user_badge = UserBadge.objects.select_related("badge").filter(user=user, badge__code=code).first()
     if user_badge is None:

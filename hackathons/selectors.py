@@ -14,6 +14,8 @@ a tie. Computed from one aggregate over the scores plus two small reads, whateve
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -35,15 +37,16 @@ from hackathons.models import (
 )
 from projects.selectors import parse_id, users_by_skill_match
 from users.models import User
+from users.types import Viewer
 
 SCORE_DECIMALS = 6
 
 
-def _is_authenticated(user) -> bool:
+def _is_authenticated(user: Viewer) -> TypeGuard[User]:
     return bool(getattr(user, "is_authenticated", False))
 
 
-def status_filter(status: str, now=None) -> Q:
+def status_filter(status: str, now: datetime | None = None) -> Q:
     """The clock-driven status as a filter (the same rule as Hackathon.status_at)."""
     now = now or timezone.now()
     open_ = Q(results_published_at__isnull=True)
@@ -52,7 +55,7 @@ def status_filter(status: str, now=None) -> Q:
         HackathonStatus.RUNNING: open_ & Q(starts_at__lte=now, submission_deadline__gt=now),
         HackathonStatus.JUDGING: open_ & Q(submission_deadline__lte=now),
         HackathonStatus.ENDED: Q(results_published_at__isnull=False),
-    }[status]
+    }[status]  # type: ignore[index]  # HackathonStatus is a str enum: its values are its keys
 
 
 # --- hackathons ------------------------------------------------------------------------------
@@ -62,9 +65,9 @@ def _current_members() -> QuerySet[TeamMember]:
     return TeamMember.objects.filter(left_at__isnull=True)
 
 
-def _with_list_data(hackathons: QuerySet[Hackathon], user) -> QuerySet[Hackathon]:
+def _with_list_data(hackathons: QuerySet[Hackathon], user: Viewer) -> QuerySet[Hackathon]:
     team_count = Team.objects.filter(hackathon=OuterRef("pk")).order_by().values("hackathon")
-    team_count = team_count.annotate(n=Count("id")).values("n")
+    team_count = team_count.annotate(n=Count("id")).values("n")  # type: ignore[assignment]  # the same subquery, annotated
     hackathons = hackathons.select_related("organizer").prefetch_related(
         Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id"))
     )
@@ -80,7 +83,7 @@ def _with_list_data(hackathons: QuerySet[Hackathon], user) -> QuerySet[Hackathon
     )
 
 
-def hackathon_list(*, user, status: str | None = None, search: str | None = None) -> QuerySet[Hackathon]:
+def hackathon_list(*, user: Viewer, status: str | None = None, search: str | None = None) -> QuerySet[Hackathon]:
     """Every hackathon (they are public), the latest start first."""
     hackathons = Hackathon.objects.all()
     if status:
@@ -90,14 +93,14 @@ def hackathon_list(*, user, status: str | None = None, search: str | None = None
     return _with_list_data(hackathons, user).order_by("-starts_at", "-id")
 
 
-def hackathon_get(*, hackathon_id, user) -> Hackathon:
+def hackathon_get(*, hackathon_id: int, user: Viewer) -> Hackathon:
     hackathon = _with_list_data(Hackathon.objects.filter(pk=parse_id(hackathon_id)), user).first()
     if hackathon is None:
         raise NotFound("No such hackathon.")
     return hackathon
 
 
-def is_judge(*, hackathon: Hackathon, user) -> bool:
+def is_judge(*, hackathon: Hackathon, user: Viewer) -> bool:
     if not _is_authenticated(user):
         return False
     if hasattr(hackathon, "is_judge"):
@@ -105,7 +108,7 @@ def is_judge(*, hackathon: Hackathon, user) -> bool:
     return Judge.objects.filter(hackathon=hackathon, user=user).exists()
 
 
-def is_organizer(*, hackathon: Hackathon, user) -> bool:
+def is_organizer(*, hackathon: Hackathon, user: Viewer) -> bool:
     return _is_authenticated(user) and hackathon.organizer_id == user.pk
 
 
@@ -113,7 +116,7 @@ def judge_list(*, hackathon: Hackathon) -> QuerySet[Judge]:
     return Judge.objects.filter(hackathon=hackathon).select_related("user").order_by("id")
 
 
-def current_membership(*, hackathon: Hackathon, user) -> TeamMember | None:
+def current_membership(*, hackathon: Hackathon, user: Viewer) -> TeamMember | None:
     """The user's current team membership in this hackathon (one at most: a database constraint)."""
     if not _is_authenticated(user):
         return None
@@ -140,7 +143,7 @@ def team_list(*, hackathon: Hackathon, looking_for_members: bool | None = None) 
     )
 
 
-def team_get(*, hackathon: Hackathon, team_id) -> Team:
+def team_get(*, hackathon: Hackathon, team_id: int) -> Team:
     team = team_list(hackathon=hackathon).filter(pk=parse_id(team_id)).first()
     if team is None:
         raise NotFound("No such team.")
@@ -148,7 +151,7 @@ def team_get(*, hackathon: Hackathon, team_id) -> Team:
     return team
 
 
-def team_submission_visible_to(*, team: Team, user) -> Submission | None:
+def team_submission_visible_to(*, team: Team, user: Viewer) -> Submission | None:
     """A team's submission for its members, the organizer, judges once judging starts, all once ended."""
     hackathon = team.hackathon
     status = hackathon.status
@@ -156,14 +159,14 @@ def team_submission_visible_to(*, team: Team, user) -> Submission | None:
         status == HackathonStatus.ENDED
         or is_organizer(hackathon=hackathon, user=user)
         or (status == HackathonStatus.JUDGING and is_judge(hackathon=hackathon, user=user))
-        or (_is_authenticated(user) and any(m.user_id == user.pk for m in team.current_members))
+        or (_is_authenticated(user) and any(m.user_id == user.pk for m in team.current_members))  # type: ignore[attr-defined]  # Prefetch(to_attr=)
     )
     if not may_see:
         return None
     return Submission.objects.filter(team=team).first()
 
 
-def join_request_list(*, team: Team, viewer, status: str | None = None) -> QuerySet[JoinRequest]:
+def join_request_list(*, team: Team, viewer: Viewer, status: str | None = None) -> QuerySet[JoinRequest]:
     """A team's join requests for its leader (others: PermissionDenied), pending first, newest first."""
     if not _is_authenticated(viewer) or team.leader_id != viewer.pk:
         raise PermissionDenied("Only the team's leader sees its join requests.")
@@ -194,7 +197,7 @@ def candidates(*, hackathon: Hackathon, team: Team | None) -> QuerySet[User]:
 # --- submissions and results ----------------------------------------------------------------
 
 
-def _may_see_results(*, hackathon: Hackathon, user) -> bool:
+def _may_see_results(*, hackathon: Hackathon, user: Viewer) -> bool:
     status = hackathon.status
     if status == HackathonStatus.ENDED:
         return True
@@ -203,18 +206,18 @@ def _may_see_results(*, hackathon: Hackathon, user) -> bool:
     )
 
 
-def submission_list(*, hackathon: Hackathon, viewer) -> QuerySet[Submission]:
+def submission_list(*, hackathon: Hackathon, viewer: Viewer) -> QuerySet[Submission]:
     """Judges and the organizer from the deadline on (the organizer also before), everyone once ended."""
     if not (_may_see_results(hackathon=hackathon, user=viewer) or is_organizer(hackathon=hackathon, user=viewer)):
         raise PermissionDenied("Submissions are shown to the judges and the organizer until results are published.")
     submissions = Submission.objects.filter(hackathon=hackathon).select_related("team").order_by("id")
     if is_judge(hackathon=hackathon, user=viewer):
-        mine = Score.objects.filter(judge__hackathon=hackathon, judge__user=viewer).order_by("criterion_id")
+        mine = Score.objects.filter(judge__hackathon=hackathon, judge__user=viewer).order_by("criterion_id")  # type: ignore[misc]  # a judge is signed in
         submissions = submissions.prefetch_related(Prefetch("scores", queryset=mine, to_attr="my_scores"))
     return submissions
 
 
-def submission_get(*, hackathon: Hackathon, submission_id) -> Submission:
+def submission_get(*, hackathon: Hackathon, submission_id: int) -> Submission:
     submission = (
         Submission.objects.filter(hackathon=hackathon, pk=parse_id(submission_id)).select_related("team").first()
     )
@@ -233,7 +236,7 @@ class Standing:
 def standings(*, hackathon: Hackathon) -> list[Standing]:
     """Teams with a submission, best first, scored and ranked as the module docstring says."""
     criteria = list(Criterion.objects.filter(hackathon=hackathon))
-    means = defaultdict(dict)
+    means: defaultdict[int, dict] = defaultdict(dict)
     rows = (
         Score.objects.filter(submission__hackathon=hackathon)
         .order_by()
@@ -259,7 +262,7 @@ def standings(*, hackathon: Hackathon) -> list[Standing]:
     return result
 
 
-def leaderboard(*, hackathon: Hackathon, viewer) -> list[Standing]:
+def leaderboard(*, hackathon: Hackathon, viewer: Viewer) -> list[Standing]:
     """Public once the results are published; a preview for the organizer and judges while judging."""
     if not _may_see_results(hackathon=hackathon, user=viewer):
         raise PermissionDenied("The results are not published yet.")

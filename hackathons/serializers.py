@@ -244,7 +244,7 @@ def parse_scores(data) -> dict[int, int]:
         try:
             scores[int(label)] = score_field.run_validation(value)
         except serializers.ValidationError as exc:
-            errors[label] = exc.detail
+            errors[label] = exc.detail  # type: ignore[assignment]  # errors are lists or dicts
     if errors:
         raise serializers.ValidationError(errors)
     return scores

@@ -8,12 +8,12 @@ Who may do what:
 - judges score submissions while judging, except a team they were ever on.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
@@ -135,7 +135,7 @@ def hackathon_create(
     max_team_size: int = 4,
     prize_pool: str = "",
     rules: str = "",
-    criteria: list[dict] = (),
+    criteria: Sequence[dict] = (),
 ) -> Hackathon:
     require_verified_email(organizer)
     _check_dates(starts_at, submission_deadline, ends_at)
@@ -179,7 +179,7 @@ def hackathon_update(*, hackathon: Hackathon, actor: User, data: dict) -> Hackat
         changed += dates
     if "max_team_size" in data:
         largest = max(
-            (team.current_count for team in _teams_with_sizes(hackathon)),
+            (team.current_count for team in _teams_with_sizes(hackathon)),  # type: ignore[attr-defined]  # annotated by _teams_with_sizes
             default=0,
         )
         if data["max_team_size"] < largest:
@@ -195,7 +195,7 @@ def hackathon_update(*, hackathon: Hackathon, actor: User, data: dict) -> Hackat
     return hackathon
 
 
-def _teams_with_sizes(hackathon: Hackathon):
+def _teams_with_sizes(hackathon: Hackathon) -> QuerySet[Team]:
     return Team.objects.filter(hackathon=hackathon).annotate(
         current_count=Count("memberships", filter=Q(memberships__left_at__isnull=True))
     )

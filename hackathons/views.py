@@ -152,7 +152,7 @@ class TeamViewSet(HackathonChildMixin, viewsets.GenericViewSet):
 
     def _detail(self, team_id, code=status.HTTP_200_OK) -> Response:
         team = selectors.team_get(hackathon=self.hackathon(), team_id=team_id)
-        team.visible_submission = selectors.team_submission_visible_to(team=team, user=self.request.user)
+        team.visible_submission = selectors.team_submission_visible_to(team=team, user=self.request.user)  # type: ignore[attr-defined]  # set for the serializer
         return Response(TeamDetailSerializer(team).data, status=code)
 
     @extend_schema(parameters=[TeamFilterSerializer], responses={200: TeamSerializer(many=True)})

@@ -4,7 +4,9 @@ import json
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -109,7 +111,7 @@ def notifications_create_for(
     message: str,
     actor_id: int | None = None,
     room_id: int | None = None,
-    **fields,
+    **fields: Any,
 ) -> list[Notification]:
     """notification_create_many by ids, as a task calls it. With `room_id`, only the recipients who
     may see that room's content are notified (defence in depth: senders already narrow mentions)."""
@@ -126,7 +128,7 @@ def notifications_create_for(
     return notification_create_many(recipients=recipients, verb=verb, message=message, actor=actor, **fields)
 
 
-def notification_create(*, recipient: User, verb: str, message: str, **fields) -> Notification | None:
+def notification_create(*, recipient: User, verb: str, message: str, **fields: Any) -> Notification | None:
     created = notification_create_many(recipients=[recipient], verb=verb, message=message, **fields)
     return created[0] if created else None
 
@@ -140,7 +142,7 @@ def notification_create_once(
     target_type: str,
     target_id: int,
     while_unread: bool = False,
-    **fields,
+    **fields: Any,
 ) -> Notification | None:
     """At most one notification of `verb` about one target for a recipient.
 
@@ -169,7 +171,9 @@ def notification_create_once(
     return current
 
 
-def notification_create_once_for(*, recipient_id: int, actor_id: int | None = None, **fields) -> Notification | None:
+def notification_create_once_for(
+    *, recipient_id: int, actor_id: int | None = None, **fields: Any
+) -> Notification | None:
     """notification_create_once by ids, as a task calls it (None when the recipient is gone)."""
     recipient = User.objects.filter(pk=recipient_id).first()
     if recipient is None:
@@ -328,6 +332,8 @@ def digests_send(*, period: str, now: datetime | None = None) -> dict[str, int]:
     for user in selectors.digest_recipients(period=period).iterator(chunk_size=500):
         try:
             outcome[digest_send(user=user, period=period, now=now)] += 1
+        except SoftTimeLimitExceeded:
+            raise  # the task's time is up: stop now, its retry sends the rest (DigestLog skips the sent)
         except Exception:
             logger.exception("digest for user %s failed", user.pk)
             outcome["failed"] += 1

@@ -124,7 +124,7 @@ class Vote(models.Model):
 
     @property
     def target_id(self) -> int:
-        return self.post_id or self.comment_id
+        return self.post_id or self.comment_id  # type: ignore[return-value]  # a vote has a post or a comment (check constraint)
 
 
 class ReportStatus(models.TextChoices):

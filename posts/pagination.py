@@ -118,7 +118,7 @@ class KeysetCursorPagination(BasePagination):
             raise ValidationError({self.page_size_query_param: ["A positive integer is required."]})
         return min(int(raw), self.max_page_size)
 
-    def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:
+    def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:  # type: ignore[override]  # pages querysets only
         self.request = request
         self.base_url = request.build_absolute_uri()
         size = self.get_page_size(request)

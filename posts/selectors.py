@@ -12,30 +12,31 @@ from rest_framework.exceptions import NotFound
 from api.params import is_plain_integer
 from posts.models import Comment, Post, Tag, Vote
 from rooms.selectors import room_ids_of_member, room_ids_visible_to
-from users.models import Follow
+from users.models import Follow, User
+from users.types import Viewer, is_signed_in
 
 TOP_PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30), "all": None}
 SEARCH_CONFIG = "english"
 MAX_ID = 2**63 - 1
 
 
-def uploads_readable_through_posts(user) -> Q:
+def uploads_readable_through_posts(user: Viewer) -> Q:
     """Images of the posts the user may see (registered with uploads.access)."""
     return Q(posts__room__isnull=True, posts__isnull=False) | Q(posts__room_id__in=room_ids_visible_to(user=user))
 
 
-def _visibility(user) -> Q:
+def _visibility(user: Viewer) -> Q:
     return Q(room__isnull=True) | Q(room_id__in=room_ids_visible_to(user=user))
 
 
-def _my_vote(user, target: str) -> Coalesce | Value:
-    if not getattr(user, "is_authenticated", False):
+def _my_vote(user: Viewer, target: str) -> Coalesce | Value:
+    if not is_signed_in(user):
         return Value(0, output_field=IntegerField())
     votes = Vote.objects.filter(user=user, **{target: OuterRef("pk")}).values("value")[:1]
     return Coalesce(Subquery(votes, output_field=IntegerField()), Value(0))
 
 
-def post_list_visible_to(user) -> QuerySet[Post]:
+def post_list_visible_to(user: Viewer) -> QuerySet[Post]:
     """Posts the user may see, shaped for PostSerializer (author, tags, my_vote) in two queries."""
     tags = Prefetch("tags", queryset=Tag.objects.only("id", "name").order_by("name"))
     return (
@@ -47,7 +48,7 @@ def post_list_visible_to(user) -> QuerySet[Post]:
     )
 
 
-def post_get_visible(*, post_id: int, user) -> Post:
+def post_get_visible(*, post_id: int, user: Viewer) -> Post:
     post = post_list_visible_to(user).filter(pk=post_id).first()
     if post is None:
         raise NotFound("No such post.")
@@ -62,7 +63,7 @@ def _resolve_author(author: str) -> Q:
 
 def post_feed(
     *,
-    user,
+    user: Viewer,
     ordering: str = "new",
     period: str = "all",
     room_id: int | None = None,
@@ -79,7 +80,7 @@ def post_feed(
     if tag:
         posts = posts.filter(tags__name=tag.strip().lower())
     if ordering == "top" and TOP_PERIODS.get(period):
-        posts = posts.filter(created_at__gte=timezone.now() - TOP_PERIODS[period])
+        posts = posts.filter(created_at__gte=timezone.now() - TOP_PERIODS[period])  # type: ignore[operator]  # TOP_PERIODS.get(period) is checked above
     if search:
         posts = _search(posts, search)
     return posts
@@ -107,25 +108,25 @@ def _search(posts: QuerySet[Post], search: str) -> QuerySet[Post]:
     return posts.filter(Q(title__icontains=search) | Q(content__icontains=search))
 
 
-def personal_feed(*, user) -> QuerySet[Post]:
+def personal_feed(*, user: User) -> QuerySet[Post]:
     """Posts by people the user follows and from rooms the user belongs to (the caller orders by -id)."""
     followed = Follow.objects.filter(follower=user).values("followee_id")
     return post_list_visible_to(user).filter(Q(author_id__in=followed) | Q(room_id__in=room_ids_of_member(user)))
 
 
-def comment_list_for_post(*, post: Post, user) -> QuerySet[Comment]:
+def comment_list_for_post(*, post: Post, user: Viewer) -> QuerySet[Comment]:
     """The post's thread in order (each reply right after its parent): one index range on (post, path)."""
     return Comment.objects.filter(post=post).select_related("author").annotate(my_vote=_my_vote(user, "comment"))
 
 
-def comment_get_visible(*, comment_id: int, user) -> Comment:
+def comment_get_visible(*, comment_id: int, user: Viewer) -> Comment:
     comment = comment_list_for_post_ids(user=user).filter(pk=comment_id).select_related("post", "post__room").first()
     if comment is None:
         raise NotFound("No such comment.")
     return comment
 
 
-def comment_list_for_post_ids(*, user) -> QuerySet[Comment]:
+def comment_list_for_post_ids(*, user: Viewer) -> QuerySet[Comment]:
     return (
         Comment.objects.filter(Q(post__room__isnull=True) | Q(post__room_id__in=room_ids_visible_to(user=user)))
         .select_related("author")

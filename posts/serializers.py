@@ -88,18 +88,18 @@ class PostSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(UploadSerializer(many=True))
     def get_images(self, post) -> list[dict]:
-        return UploadSerializer(sorted(post.images.all(), key=lambda u: u.pk), many=True).data
+        return UploadSerializer(sorted(post.images.all(), key=lambda u: u.pk), many=True).data  # type: ignore[return-value]  # many=True: .data is a ReturnList
 
     @extend_schema_field(LinkPreviewSerializer(many=True))
     def get_previews(self, post) -> list[dict]:
         previews = [p for p in post.previews.all() if p.ok]
-        return LinkPreviewSerializer(sorted(previews, key=lambda p: p.pk), many=True).data
+        return LinkPreviewSerializer(sorted(previews, key=lambda p: p.pk), many=True).data  # type: ignore[return-value]  # many=True: .data is a ReturnList
 
 
 class CommentSerializer(serializers.ModelSerializer):
     author = UserSummarySerializer(read_only=True, allow_null=True)
     post = serializers.IntegerField(source="post_id", read_only=True)
-    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)  # type: ignore[assignment]  # a field named "parent"
     my_vote = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
@@ -169,7 +169,7 @@ def validate_post_kind(attrs: dict) -> dict:
 
 class CommentCreateSerializer(serializers.Serializer):
     content = StrictCharField(max_length=COMMENT_CONTENT_MAX_LENGTH)
-    parent = id_field(required=False, allow_null=True, default=None)
+    parent = id_field(required=False, allow_null=True, default=None)  # type: ignore[assignment]  # a field named "parent"
 
 
 class CommentUpdateSerializer(serializers.Serializer):

@@ -4,6 +4,8 @@ Counters (score, upvotes, downvotes, hot, comment_count) are only ever changed w
 inside the transaction of the change that causes them, so concurrent votes and comments add up.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -289,7 +291,7 @@ def vote_cast(*, voter: User, target: Post | Comment, value: int) -> Vote:
 # --- reports and moderation --------------------------------------------------------------------
 
 
-def _report_create(*, reporter: User, reason: str, author_id: int | None, snapshot: str, **target) -> Report:
+def _report_create(*, reporter: User, reason: str, author_id: int | None, snapshot: str, **target: Any) -> Report:
     try:
         with transaction.atomic():
             return Report.objects.create(
@@ -356,7 +358,7 @@ def report_remove_content(*, report: Report, moderator: User) -> Report:
     return report
 
 
-def _close_all(reports, *, moderator: User) -> None:
+def _close_all(reports: QuerySet[Report], *, moderator: User) -> None:
     reports.filter(status="open").update(status="removed", handled_by=moderator, handled_at=timezone.now())
 
 

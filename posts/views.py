@@ -150,7 +150,7 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
 
     def _vote(self, request, pk, value: int) -> Response:
         post = self._visible_post(pk)
-        services.vote_cast(voter=request.user, target=post, value=value)
+        services.vote_cast(voter=request.user, target=post, value=value)  # type: ignore[arg-type]  # _visible_post() returns a Post
         return Response(PostSerializer(self._visible_post(pk)).data)
 
     @extend_schema(request=VoteSerializer, responses={200: PostSerializer})

@@ -44,7 +44,7 @@ def seed(*, users: dict, stdout) -> None:
         # The chat acts on the board: a task from a slash command, then one made from a message.
         chat_send(room=chat, author=bob, content="/task Write the README")
         question, _ = chat_send(room=chat, author=carol, content="Could `cn board` show due dates?")
-        services.task_from_message(actor=alice, room_id=chat.pk, message_id=question.pk)
+        services.task_from_message(actor=alice, room_id=chat.pk, message_id=question.pk)  # type: ignore[union-attr]  # a new message was posted
     if not Project.objects.filter(slug=PRIVATE_SLUG).exists():
         services.project_create(owner=bob, name="Bob's side project", visibility="private", required_skills=["go"])
     stdout.write(

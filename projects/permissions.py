@@ -10,4 +10,4 @@ from projects.models import ROLE_RANK
 
 
 def role_at_least(role: str | None, minimum: str) -> bool:
-    return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]  # type: ignore[index]  # ProjectRole is a str enum: its values are its keys

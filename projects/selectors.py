@@ -14,6 +14,8 @@ ordered by match_score descending, then newest user / project first, and compute
 aggregate over the user-skill / required-skill join, so a page costs a fixed number of queries.
 """
 
+from typing import TypeGuard
+
 from django.db.models import (
     Case,
     Count,
@@ -49,15 +51,16 @@ from projects.models import (
 from projects.permissions import role_at_least
 from users.models import User, UserSkill
 from users.selectors import MAX_WEIGHT, PROFICIENCY_WEIGHT, with_skill_match
+from users.types import Viewer
 
 MAX_ID = 2**63 - 1
 
 
-def _is_authenticated(user) -> bool:
+def _is_authenticated(user: Viewer) -> TypeGuard[User]:
     return bool(getattr(user, "is_authenticated", False))
 
 
-def parse_id(value) -> int:
+def parse_id(value: str | int) -> int:
     """An id from the URL; ids no table can hold are simply not found (SQLite overflows on them)."""
     try:
         number = int(value)
@@ -71,17 +74,17 @@ def parse_id(value) -> int:
 # --- projects --------------------------------------------------------------------------------
 
 
-def _member_ids_of(user):
+def _member_ids_of(user: User) -> QuerySet:
     return ProjectMember.objects.filter(user=user).values("project_id")
 
 
-def project_visible_filter(user) -> Q:
+def project_visible_filter(user: Viewer) -> Q:
     if not _is_authenticated(user):
         return Q(visibility=Visibility.PUBLIC)
     return Q(visibility=Visibility.PUBLIC) | Q(pk__in=_member_ids_of(user))
 
 
-def _with_list_data(projects: QuerySet[Project], user) -> QuerySet[Project]:
+def _with_list_data(projects: QuerySet[Project], user: Viewer) -> QuerySet[Project]:
     member_count = (
         ProjectMember.objects.filter(project=OuterRef("pk"))
         .order_by()
@@ -101,7 +104,7 @@ def _with_list_data(projects: QuerySet[Project], user) -> QuerySet[Project]:
 
 def project_list(
     *,
-    user,
+    user: Viewer,
     skill: str | None = None,
     status: str | None = None,
     looking_for_members: bool | None = None,
@@ -121,20 +124,20 @@ def project_list(
     return _with_list_data(projects, user).order_by("-id")
 
 
-def project_get_for_user(*, project_id, user) -> Project:
+def project_get_for_user(*, project_id: int, user: Viewer) -> Project:
     """The project with its list data if the user may see it; NotFound otherwise (private stays hidden)."""
     project = _with_list_data(Project.objects.filter(pk=parse_id(project_id)), user).first()
-    if project is None or (project.visibility == Visibility.PRIVATE and not project.my_role):
+    if project is None or (project.visibility == Visibility.PRIVATE and not project.my_role):  # type: ignore[attr-defined]  # annotated by _with_list_data
         raise NotFound("No such project.")
     return project
 
 
-def projects_linked_to_room(*, room_id: int, user) -> list[Project]:
+def projects_linked_to_room(*, room_id: int, user: Viewer) -> list[Project]:
     """The projects whose chat is this room, with the user's role (`my_role`), oldest first."""
     return list(_with_list_data(Project.objects.filter(room_id=room_id), user).order_by("id"))
 
 
-def project_for_webhook(*, project_id) -> Project:
+def project_for_webhook(*, project_id: int) -> Project:
     """Any project by id: the webhook proves its right to it with the signature, not with a user."""
     project = Project.objects.filter(pk=parse_id(project_id)).first()
     if project is None:
@@ -142,16 +145,16 @@ def project_for_webhook(*, project_id) -> Project:
     return project
 
 
-def project_get_detail(*, project_id, user) -> Project:
+def project_get_detail(*, project_id: int, user: Viewer) -> Project:
     project = project_get_for_user(project_id=project_id, user=user)
-    project.member_list = list(project_members(project=project))
+    project.member_list = list(project_members(project=project))  # type: ignore[attr-defined]  # set for the serializer
     rows = Task.objects.filter(project=project).order_by().values("status").annotate(n=Count("id"))
     counts = {row["status"]: row["n"] for row in rows}
-    project.task_counts = {choice: counts.get(choice, 0) for choice in TaskStatus.values}
+    project.task_counts = {choice: counts.get(choice, 0) for choice in TaskStatus.values}  # type: ignore[attr-defined]  # set for the serializer
     return project
 
 
-def member_role(*, project: Project, user) -> str | None:
+def member_role(*, project: Project, user: Viewer) -> str | None:
     """The user's role in the project, from the annotation when the project came from a selector."""
     if not _is_authenticated(user):
         return None
@@ -164,7 +167,7 @@ def project_members(*, project: Project) -> QuerySet[ProjectMember]:
     return ProjectMember.objects.filter(project=project).select_related("user").order_by("id")
 
 
-def project_member_get(*, project: Project, user_id) -> ProjectMember:
+def project_member_get(*, project: Project, user_id: int) -> ProjectMember:
     member = project_members(project=project).filter(user_id=parse_id(user_id)).first()
     if member is None:
         raise NotFound("No such member.")
@@ -193,7 +196,7 @@ def task_list(
     return tasks.order_by("number")
 
 
-def task_get(*, project: Project, number) -> Task:
+def task_get(*, project: Project, number: int) -> Task:
     task = task_list(project=project).filter(number=parse_id(number)).first()
     if task is None:
         raise NotFound("No such task.")
@@ -202,7 +205,7 @@ def task_get(*, project: Project, number) -> Task:
 
 
 def task_board(*, project: Project) -> dict[str, list[Task]]:
-    board = {choice: [] for choice in TaskStatus.values}
+    board: dict[str, list[Task]] = {choice: [] for choice in TaskStatus.values}
     for task in task_list(project=project).order_by("status", "position", "number"):
         board[task.status].append(task)
     return board
@@ -215,7 +218,7 @@ def commit_list(*, project: Project) -> QuerySet[Commit]:
 # --- skill matching --------------------------------------------------------------------------
 
 
-def _score(raw, required_count) -> Case:
+def _score(raw: str | F, required_count: str) -> Case:
     """raw / (MAX_WEIGHT * required_count), 0 when nothing is required."""
     return Case(
         When(
@@ -235,7 +238,7 @@ def users_by_skill_match(*, users: QuerySet[User], required_skill_ids: list[int]
     """
     users = with_skill_match(users, skill_ids=list(required_skill_ids))
     skills = Prefetch("user_skills", queryset=UserSkill.objects.select_related("skill").order_by("skill__name"))
-    return users.prefetch_related(skills).order_by("-match_score", "-id")
+    return users.prefetch_related(skills).order_by("-match_score", "-id")  # type: ignore[misc]  # match_score is an annotation
 
 
 def project_candidates(*, project: Project) -> QuerySet[User]:
@@ -247,7 +250,7 @@ def project_candidates(*, project: Project) -> QuerySet[User]:
     return users_by_skill_match(users=users, required_skill_ids=required_ids)
 
 
-def project_matches_for(*, user) -> QuerySet[Project]:
+def project_matches_for(*, user: User) -> QuerySet[Project]:
     """Open public projects looking for members that the user is not in, best match first."""
     mine = {row.skill_id: row.proficiency for row in UserSkill.objects.filter(user=user)}
     weight = Case(
@@ -266,13 +269,13 @@ def project_matches_for(*, user) -> QuerySet[Project]:
         .annotate(raw_score=Coalesce(Sum(weight), 0), required_count=Count("required_skills"))
     )
     projects = projects.annotate(match_score=_score(F("raw_score"), "required_count"))
-    return _with_list_data(projects, user).order_by("-match_score", "-id")
+    return _with_list_data(projects, user).order_by("-match_score", "-id")  # type: ignore[misc]  # match_score is an annotation
 
 
 # --- join requests ---------------------------------------------------------------------------
 
 
-def join_request_list(*, project: Project, viewer, status: str | None = None) -> QuerySet[ProjectJoinRequest]:
+def join_request_list(*, project: Project, viewer: Viewer, status: str | None = None) -> QuerySet[ProjectJoinRequest]:
     """A project's join requests for its owner and maintainers (others: PermissionDenied), pending first."""
     if not role_at_least(member_role(project=project, user=viewer), ProjectRole.MAINTAINER):
         raise PermissionDenied("Only the owner and maintainers see join requests.")

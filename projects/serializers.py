@@ -247,7 +247,7 @@ class MessageTaskSerializer(serializers.Serializer):
 class TaskFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
     assignee = id_field(required=False)
-    label = serializers.CharField(max_length=50, required=False)
+    label = serializers.CharField(max_length=50, required=False)  # type: ignore[assignment]  # a field named "label"
 
 
 class ProjectFilterSerializer(serializers.Serializer):
@@ -275,7 +275,7 @@ class PushCommitSerializer(serializers.Serializer):
 
 class PushPayloadSerializer(serializers.Serializer):
     ref = serializers.CharField(max_length=255, required=False)
-    commits = PushCommitSerializer(many=True, max_length=2048)
+    commits = PushCommitSerializer(many=True, max_length=2048)  # type: ignore[call-arg]  # ListSerializer takes max_length
 
 
 # --- join requests ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -63,18 +64,18 @@ TASK_DESCRIPTION_MAX = Task._meta.get_field("description").max_length
 TASK_FIELDS = ("title", "description", "priority", "due_date", "position")
 
 
-def _require_role(*, project: Project, actor, role: str, action: str) -> str:
+def _require_role(*, project: Project, actor: User, role: str, action: str) -> str:
     current = member_role(project=project, user=actor)
     if not role_at_least(current, role):
         raise PermissionDenied(f"Only a project {role} or above may {action}.")
-    return current
+    return current  # type: ignore[return-value]  # role_at_least() is False for no role
 
 
 def _unique_slug(name: str, exclude_id: int | None = None) -> str:
     return unique_slug(name, among=Project.objects.all(), fallback="project", exclude_id=exclude_id)
 
 
-def _room_for(*, room_id: int | None, user):
+def _room_for(*, room_id: int | None, user: User) -> Room | None:
     if room_id is None:
         return None
     room = room_list_visible_to(user).filter(pk=room_id).first()
@@ -396,7 +397,7 @@ def project_for_room(*, room: Room, actor: User) -> Project:
         raise ValidationError({"project": ["No project is linked to this room."]})
     if len(linked) == 1:
         return linked[0]
-    writable = [project for project in linked if role_at_least(project.my_role, ProjectRole.DEVELOPER)]
+    writable = [project for project in linked if role_at_least(project.my_role, ProjectRole.DEVELOPER)]  # type: ignore[attr-defined]  # annotated by _with_list_data
     if not writable:
         raise PermissionDenied("Only a project developer or above may create tasks.")
     if len(writable) > 1:
@@ -408,7 +409,7 @@ def project_for_room(*, room: Room, actor: User) -> Project:
 def _title_from(content: str) -> str:
     first_line = next((line for line in content.splitlines() if line.strip()), "")
     title = " ".join(first_line.split())
-    return title if len(title) <= TASK_TITLE_MAX else title[: TASK_TITLE_MAX - 1] + "…"
+    return title if len(title) <= TASK_TITLE_MAX else title[: TASK_TITLE_MAX - 1] + "…"  # type: ignore[operator]  # the title column has a max_length
 
 
 @transaction.atomic
@@ -466,7 +467,7 @@ def project_sync_request(*, project: Project, actor: User) -> Project:
     return project
 
 
-def _set_sync_state(project_id: int, status: str, **fields) -> None:
+def _set_sync_state(project_id: int, status: str, **fields: Any) -> None:
     Project.objects.filter(pk=project_id).update(sync_status=status, **fields)
     live.sync_changed(project_id)
 
@@ -555,7 +556,7 @@ def commits_record(*, project: Project, commits: list[CommitData], branch: str =
     stored, closed = [], []
     # Oldest first, so when several commits name one task the earliest closes it.
     for data in sorted(fresh, key=lambda c: (c.committed_at is None, c.committed_at or 0)):
-        task = tasks.get(_closed_task_number(data.message))
+        task = tasks.get(_closed_task_number(data.message))  # type: ignore[arg-type]  # no number finds no task
         author = authors.get(data.author_email.lower())
         commit = Commit.objects.create(
             project=project,

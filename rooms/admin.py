@@ -41,7 +41,7 @@ class MessageInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     fields = ["id", "author", "kind", "content", "created_at", "is_deleted"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # fields holds a row of fields: a tuple
     ordering = ["-id"]
 
     def get_queryset(self, request):

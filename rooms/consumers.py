@@ -110,7 +110,7 @@ def _online_users(room_id: int, viewer_id: int) -> list[dict]:
     # A conversation's pending-request recipient is not shown to the others as online.
     hidden = hidden_participant_ids(room_id=room_id) - {viewer_id}
     users = selectors.users_online(presence.presence_online(room_id=room_id) - hidden)
-    return [user_summary(user) for user in users]
+    return [user_summary(user) for user in users]  # type: ignore[misc]  # online users exist
 
 
 def _is_hidden(room_id: int, user_id: int) -> bool:
@@ -119,7 +119,7 @@ def _is_hidden(room_id: int, user_id: int) -> bool:
 
 def _user_summary_of(user_id: int) -> dict:
     user = User.objects.filter(pk=user_id).first()
-    return user_summary(user) if user else {"id": user_id, "handle": "", "name": "", "avatar": ""}
+    return user_summary(user) if user else {"id": user_id, "handle": "", "name": "", "avatar": ""}  # type: ignore[return-value]  # user is not None here
 
 
 def _call_service(room_id: int, service, **kwargs):
@@ -144,7 +144,7 @@ def _with_me(message: dict, reactors: dict, user_id: int) -> dict:
 
 
 class RoomChatConsumer(AsyncJsonWebsocketConsumer):
-    room_id: int | None = None
+    room_id: int | None = None  # set by connect(), before any other handler runs (the type: ignores below)
     joined = False
     # True while I am a conversation's pending-request recipient: my typing, presence and reads stay
     # unseen by the others (the group events carry this flag; each consumer filters).
@@ -207,7 +207,9 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _announce_arrival(self) -> None:
         arrived = await sync_to_async(presence.presence_enter, thread_sensitive=False)(
-            room_id=self.room_id, user_id=self.user.pk, connection=self.channel_name
+            room_id=self.room_id,  # type: ignore[arg-type]
+            user_id=self.user.pk,
+            connection=self.channel_name,
         )
         online = await database_sync_to_async(_online_users)(self.room_id, self.user.pk)
         await self.send_json({"type": "presence", "online": online})
@@ -230,9 +232,11 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.sleep(presence.heartbeat_interval())
             try:
                 await sync_to_async(presence.presence_refresh, thread_sensitive=False)(
-                    room_id=self.room_id, user_id=self.user.pk, connection=self.channel_name
+                    room_id=self.room_id,  # type: ignore[arg-type]
+                    user_id=self.user.pk,
+                    connection=self.channel_name,
                 )
-                gone = await sync_to_async(presence.presence_sweep, thread_sensitive=False)(room_id=self.room_id)
+                gone = await sync_to_async(presence.presence_sweep, thread_sensitive=False)(room_id=self.room_id)  # type: ignore[arg-type]
                 for user_id in gone:
                     await self._send_presence_event("room.presence_leave", user_id)
             except asyncio.CancelledError:

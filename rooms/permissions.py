@@ -1,5 +1,7 @@
 """Who may do what inside a room. Services call these; views only map the outcome to 403/404."""
 
+from typing import TypeGuard
+
 from django.core.exceptions import PermissionDenied
 
 from rooms.models import Membership, Role
@@ -7,18 +9,18 @@ from rooms.models import Membership, Role
 # REST posts and socket sends count against one per-user chat budget.
 CHAT_RATE_GROUP = "chat.message"
 
-_RANK = {Role.MEMBER: 0, Role.MODERATOR: 1, Role.OWNER: 2}
+_RANK: dict[str | None, int] = {Role.MEMBER: 0, Role.MODERATOR: 1, Role.OWNER: 2}
 
 
 def role_rank(role: str | None) -> int:
     return _RANK.get(role, -1)
 
 
-def can_moderate(membership: Membership | None) -> bool:
+def can_moderate(membership: Membership | None) -> TypeGuard[Membership]:
     return membership is not None and membership.role in (Role.OWNER, Role.MODERATOR)
 
 
-def is_owner(membership: Membership | None) -> bool:
+def is_owner(membership: Membership | None) -> TypeGuard[Membership]:
     return membership is not None and membership.role == Role.OWNER
 
 

@@ -15,12 +15,13 @@ from rest_framework.exceptions import NotFound
 from rooms.models import Ban, Membership, Message, ParticipantStatus, Reaction, ReadMarker, Role, Room, RoomTag
 from users.models import User
 from users.selectors import users_mentioned_in
+from users.types import Viewer, is_signed_in
 
 # A message's files and previews: one query each for a whole page of messages.
 MESSAGE_FILES = ("attachments", "previews")
 
 
-def uploads_readable_through_rooms(user) -> Q:
+def uploads_readable_through_rooms(user: Viewer) -> Q:
     """Uploads attached to messages of the rooms the user belongs to (registered with uploads.access)."""
     return Q(messages__room_id__in=room_ids_taking_part(user))
 
@@ -30,20 +31,20 @@ def uploads_readable_through_rooms(user) -> Q:
 # is no member of it (membership_of, is_room_member), so it is hidden from them everywhere.
 
 
-def room_list_visible_to(user) -> QuerySet[Room]:
+def room_list_visible_to(user: Viewer) -> QuerySet[Room]:
     """Public rooms plus the rooms the user belongs to (never conversations)."""
     rooms = Room.objects.chat_rooms()
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return rooms.filter(is_public=True)
     return rooms.filter(Q(is_public=True) | Q(pk__in=room_ids_of_member(user)))
 
 
-def room_ids_visible_to(*, user) -> QuerySet:
+def room_ids_visible_to(*, user: Viewer) -> QuerySet:
     """A subquery of the ids of room_list_visible_to(user): public rooms plus mine, never conversations."""
     return room_list_visible_to(user).values("pk")
 
 
-def room_is_visible_to(*, room: Room, user) -> bool:
+def room_is_visible_to(*, room: Room, user: Viewer) -> bool:
     """May the user see this room or conversation at all (open it, read its page)?
 
     A conversation is visible to its participants only (a pending request's recipient too, so they can
@@ -79,21 +80,21 @@ def mentioned_viewers(*, room: Room | None, text: str, author_id: int | None) ->
     return [user for user in mentioned if user.pk in viewers]
 
 
-def room_ids_of_member(user) -> QuerySet:
+def room_ids_of_member(user: Viewer) -> QuerySet:
     """A subquery of the ids of the rooms (not conversations) the user belongs to (empty for anonymous users)."""
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return Membership.objects.none().values("room_id")
     return Membership.objects.in_chat_rooms().filter(user=user).values("room_id")
 
 
-def room_ids_taking_part(user) -> QuerySet:
+def room_ids_taking_part(user: Viewer) -> QuerySet:
     """A subquery of the ids of the rooms and conversations the user is in (not declined ones)."""
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return Membership.objects.none().values("room_id")
     return _memberships(user).values("room_id")
 
 
-def room_get_for_user(*, room_id: int, user) -> Room:
+def room_get_for_user(*, room_id: int, user: Viewer) -> Room:
     """The room or conversation if the user may see it; NotFound otherwise (existence is not leaked).
 
     A conversation is visible to its participants only; a private room to its members.
@@ -106,7 +107,7 @@ def room_get_for_user(*, room_id: int, user) -> Room:
     return room
 
 
-def chat_room_get_for_user(*, room_id: int, user) -> Room:
+def chat_room_get_for_user(*, room_id: int, user: Viewer) -> Room:
     """A topic room (never a conversation) the user may see: for the rooms/{id}/ endpoints."""
     room = room_get_for_user(room_id=room_id, user=user)
     if room.is_conversation:
@@ -114,24 +115,24 @@ def chat_room_get_for_user(*, room_id: int, user) -> Room:
     return room
 
 
-def _memberships(user) -> QuerySet[Membership]:
+def _memberships(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).exclude(status=ParticipantStatus.DECLINED)
 
 
-def membership_of(*, room: Room, user) -> Membership | None:
-    if not getattr(user, "is_authenticated", False):
+def membership_of(*, room: Room, user: Viewer) -> Membership | None:
+    if not is_signed_in(user):
         return None
     return _memberships(user).filter(room=room).first()
 
 
-def is_room_member(*, room_id: int, user) -> bool:
-    if not getattr(user, "is_authenticated", False):
+def is_room_member(*, room_id: int, user: Viewer) -> bool:
+    if not is_signed_in(user):
         return False
     return _memberships(user).filter(room_id=room_id).exists()
 
 
-def is_room_moderator(*, room_id: int, user) -> bool:
-    if not getattr(user, "is_authenticated", False):
+def is_room_moderator(*, room_id: int, user: Viewer) -> bool:
+    if not is_signed_in(user):
         return False
     return Membership.objects.filter(room_id=room_id, user=user, role__in=[Role.OWNER, Role.MODERATOR]).exists()
 
@@ -139,12 +140,12 @@ def is_room_moderator(*, room_id: int, user) -> bool:
 # --- listing with per-viewer fields ----------------------------------------------------------
 
 
-def _member_count() -> Subquery:
+def _member_count() -> Coalesce:
     counts = Membership.objects.filter(room=OuterRef("pk")).order_by().values("room").annotate(n=Count("pk"))
     return Coalesce(Subquery(counts.values("n")[:1]), 0)
 
 
-def _unread_count(user) -> Subquery:
+def _unread_count(user: User) -> Coalesce:
     """Others' live messages after my read marker, counted by the database for every room at once."""
     marker = ReadMarker.objects.filter(room=OuterRef(OuterRef("pk")), user=user).values("last_read_id")[:1]
     unread = (
@@ -158,13 +159,13 @@ def _unread_count(user) -> Subquery:
     return Coalesce(Subquery(unread), 0)
 
 
-def rooms_with_viewer_fields(queryset: QuerySet[Room], *, user) -> QuerySet[Room]:
+def rooms_with_viewer_fields(queryset: QuerySet[Room], *, user: Viewer) -> QuerySet[Room]:
     """Annotate member_count, is_member, my_role and unread_count; tags and creator come along.
 
     A fixed number of queries for any number of rooms: the list, plus one for the tags.
     """
     rooms = queryset.select_related("creator").prefetch_related("tags").annotate(member_count=_member_count())
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return rooms.annotate(
             is_member=Value(False), my_role=Value(None, output_field=CharField()), unread_count=Value(0)
         )
@@ -176,7 +177,9 @@ def rooms_with_viewer_fields(queryset: QuerySet[Room], *, user) -> QuerySet[Room
     )
 
 
-def room_list(*, user, tags: list[str] | None = None, search: str | None = None, mine: bool = False) -> QuerySet[Room]:
+def room_list(
+    *, user: Viewer, tags: list[str] | None = None, search: str | None = None, mine: bool = False
+) -> QuerySet[Room]:
     """Public rooms plus mine, newest first; `tags` match any of them."""
     rooms = Room.objects.chat_rooms().filter(pk__in=room_ids_of_member(user)) if mine else room_list_visible_to(user)
     if tags:
@@ -186,7 +189,7 @@ def room_list(*, user, tags: list[str] | None = None, search: str | None = None,
     return rooms_with_viewer_fields(rooms, user=user).order_by("-id")
 
 
-def room_detail(*, room_id: int, user) -> Room:
+def room_detail(*, room_id: int, user: Viewer) -> Room:
     chat_room_get_for_user(room_id=room_id, user=user)
     return rooms_with_viewer_fields(Room.objects.filter(pk=room_id), user=user).get()
 
@@ -196,8 +199,8 @@ def room_members(*, room: Room) -> QuerySet[Membership]:
     return Membership.objects.filter(room=room).select_related("user").order_by(role_order, "id")
 
 
-def is_banned(*, room_id: int, user) -> bool:
-    if not getattr(user, "is_authenticated", False):
+def is_banned(*, room_id: int, user: Viewer) -> bool:
+    if not is_signed_in(user):
         return False
     return Ban.objects.filter(room_id=room_id, user=user).exists()
 
@@ -209,7 +212,7 @@ def room_bans(*, room: Room) -> QuerySet[Ban]:
 # --- messages --------------------------------------------------------------------------------
 
 
-def room_get_for_member(*, room_id: int, user) -> Room:
+def room_get_for_member(*, room_id: int, user: Viewer) -> Room:
     """The room for reading its messages: NotFound for hidden rooms, PermissionDenied for non-members."""
     room = room_get_for_user(room_id=room_id, user=user)
     if not is_room_member(room_id=room.pk, user=user):
@@ -258,17 +261,17 @@ def attach_reactions(messages: list[Message], *, viewer_id: int | None = None) -
             by_message[message_id].setdefault(emoji, []).append(user_id)
     for message in messages:
         reactors = by_message[message.pk]
-        message.reactors = reactors
-        message.reaction_summary = [
+        message.reactors = reactors  # type: ignore[attr-defined]  # set for the serializer
+        message.reaction_summary = [  # type: ignore[attr-defined]  # set for the serializer
             {"emoji": emoji, "count": len(ids), "me": viewer_id in ids} for emoji, ids in reactors.items()
         ]
     return messages
 
 
-def unread_count_for(*, room: Room, user) -> int:
+def unread_count_for(*, room: Room, user: User) -> int:
     last_read = ReadMarker.objects.filter(room=room, user=user).values_list("last_read_id", flat=True).first() or 0
     return Message.objects.filter(room=room, is_deleted=False, id__gt=last_read).exclude(author=user).count()
 
 
-def users_online(user_ids) -> list:
+def users_online(user_ids: Iterable[int]) -> list:
     return list(User.objects.filter(pk__in=list(user_ids), is_active=True).order_by("handle"))

@@ -1,6 +1,7 @@
 """Input validation and output shapes of rooms and chat (the Room and Message schemas of /api/schema/)."""
 
 import json
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from drf_spectacular.utils import extend_schema_field
@@ -149,7 +150,7 @@ class MessageSerializer(serializers.ModelSerializer):
     attachment = serializers.SerializerMethodField()
     reactions = serializers.SerializerMethodField()
     content = serializers.SerializerMethodField()
-    data = serializers.DictField(
+    data = serializers.DictField(  # type: ignore[assignment]  # a field named "data"
         read_only=True, allow_null=True, help_text='Facts of a system message, e.g. {"task": {"project", "number"}}.'
     )
     attachments = serializers.SerializerMethodField()
@@ -167,14 +168,14 @@ class MessageSerializer(serializers.ModelSerializer):
     def get_attachments(self, message) -> list[dict]:
         if message.is_deleted:
             return []
-        return UploadSerializer(sorted(message.attachments.all(), key=lambda u: u.pk), many=True).data
+        return UploadSerializer(sorted(message.attachments.all(), key=lambda u: u.pk), many=True).data  # type: ignore[return-value]  # many=True: .data is a ReturnList
 
     @extend_schema_field(LinkPreviewSerializer(many=True))
     def get_previews(self, message) -> list[dict]:
         if message.is_deleted:
             return []
         previews = [p for p in message.previews.all() if p.ok]
-        return LinkPreviewSerializer(sorted(previews, key=lambda p: p.pk), many=True).data
+        return LinkPreviewSerializer(sorted(previews, key=lambda p: p.pk), many=True).data  # type: ignore[return-value]  # many=True: .data is a ReturnList
 
     def get_content(self, message) -> str:
         return "" if message.is_deleted else message.content
@@ -226,7 +227,7 @@ class ReadMarkerResultSerializer(serializers.Serializer):
 # --- socket payloads -------------------------------------------------------------------------
 
 
-def plain(data) -> dict:
+def plain(data: Any) -> Any:
     """Serializer output as plain JSON types: the Redis channel layer packs events with msgpack."""
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 

@@ -5,6 +5,7 @@ Each service is one transaction; domain signals and real-time events leave only 
 
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +38,7 @@ from rooms.selectors import MESSAGE_FILES, attach_reactions, membership_of, ment
 from rooms.serializers import message_payload, user_summary
 from uploads.previews import links_in, previews_for_text
 from uploads.services import uploads_for_attaching
+from users.models import User
 from users.services import require_verified_email
 
 DEFAULT_INVITE_HOURS = 24 * 7
@@ -57,11 +59,11 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def _normalize_tags(tags) -> list[str]:
+def _normalize_tags(tags: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(slugify(tag)[:40] for tag in tags if slugify(tag)))[:10]
 
 
-def _set_tags(room: Room, tags) -> None:
+def _set_tags(room: Room, tags: Iterable[str]) -> None:
     wanted = _normalize_tags(tags)
     RoomTag.objects.filter(room=room).exclude(name__in=wanted).delete()
     RoomTag.objects.bulk_create([RoomTag(room=room, name=name) for name in wanted], ignore_conflicts=True)
@@ -73,7 +75,9 @@ def _require_active(room: Room) -> None:
 
 
 @transaction.atomic
-def room_create(*, creator, name: str, description: str = "", is_public: bool = True, tags=()) -> Room:
+def room_create(
+    *, creator: User, name: str, description: str = "", is_public: bool = True, tags: Iterable[str] = ()
+) -> Room:
     require_verified_email(creator)
     name = name.strip()
     if not name:
@@ -89,7 +93,7 @@ def room_create(*, creator, name: str, description: str = "", is_public: bool = 
 
 
 @transaction.atomic
-def room_update(*, room: Room, actor, data: dict) -> Room:
+def room_update(*, room: Room, actor: User, data: dict) -> Room:
     require_verified_email(actor)
     require_moderator(membership_of(room=room, user=actor))
     if "name" in data and not data["name"].strip():
@@ -110,7 +114,7 @@ def room_archive(*, room: Room, archived: bool = True) -> Room:
 
 
 @transaction.atomic
-def room_delete(*, room: Room, actor) -> None:
+def room_delete(*, room: Room, actor: User) -> None:
     require_owner(membership_of(room=room, user=actor))
     room_id = room.pk
     room.delete()
@@ -120,7 +124,7 @@ def room_delete(*, room: Room, actor) -> None:
 # --- membership ------------------------------------------------------------------------------
 
 
-def _usable_invite(*, room: Room, code: str, user) -> Invite | None:
+def _usable_invite(*, room: Room, code: str, user: User) -> Invite | None:
     invite = Invite.objects.select_for_update().filter(room=room, code=code).first()
     if invite is None:
         return None
@@ -131,7 +135,7 @@ def _usable_invite(*, room: Room, code: str, user) -> Invite | None:
 
 
 @transaction.atomic
-def room_join(*, room: Room, user, code: str | None = None) -> Membership:
+def room_join(*, room: Room, user: User, code: str | None = None) -> Membership:
     """Public rooms take anyone not banned; private rooms need a valid invite (else they stay hidden)."""
     if room.is_conversation:  # conversations have participants, not joiners
         raise NotFound("No such room.")
@@ -161,14 +165,14 @@ def _is_last_owner(room: Room, membership: Membership) -> bool:
     return not Membership.objects.filter(room=room, role=Role.OWNER).exclude(pk=membership.pk).exists()
 
 
-def _announce_removal(room: Room, user, *, reason: str) -> None:
+def _announce_removal(room: Room, user: User, *, reason: str) -> None:
     """Sockets of that user in the room close themselves when they see this."""
     event = {"type": "room.member_removed", "user_id": user.pk, "reason": reason}
     send_event_on_commit(room_group(room.pk), event)
 
 
 @transaction.atomic
-def room_leave(*, room: Room, user) -> None:
+def room_leave(*, room: Room, user: User) -> None:
     membership = membership_of(room=room, user=user)
     if membership is None:
         return
@@ -179,7 +183,7 @@ def room_leave(*, room: Room, user) -> None:
     send_signal_on_commit(signals.room_left, sender=Room, room=room, user=user)
 
 
-def _target_membership(room: Room, user) -> Membership:
+def _target_membership(room: Room, user: User) -> Membership:
     membership = membership_of(room=room, user=user)
     if membership is None:
         raise NotFound("That user is not a member of this room.")
@@ -187,7 +191,7 @@ def _target_membership(room: Room, user) -> Membership:
 
 
 @transaction.atomic
-def member_set_role(*, room: Room, actor, user, role: str) -> Membership:
+def member_set_role(*, room: Room, actor: User, user: User, role: str) -> Membership:
     require_owner(membership_of(room=room, user=actor))
     target = _target_membership(room, user)
     if role not in Role.values:
@@ -201,7 +205,7 @@ def member_set_role(*, room: Room, actor, user, role: str) -> Membership:
 
 
 @transaction.atomic
-def member_kick(*, room: Room, actor, user) -> None:
+def member_kick(*, room: Room, actor: User, user: User) -> None:
     actor_membership = require_moderator(membership_of(room=room, user=actor))
     if user.pk == actor.pk:
         raise ValidationError({"detail": ["Use leave to leave a room."]})
@@ -213,7 +217,7 @@ def member_kick(*, room: Room, actor, user) -> None:
 
 
 @transaction.atomic
-def member_ban(*, room: Room, actor, user, reason: str = "") -> Ban:
+def member_ban(*, room: Room, actor: User, user: User, reason: str = "") -> Ban:
     actor_membership = require_moderator(membership_of(room=room, user=actor))
     if user.pk == actor.pk:
         raise ValidationError({"user": ["You cannot ban yourself."]})
@@ -223,14 +227,14 @@ def member_ban(*, room: Room, actor, user, reason: str = "") -> Ban:
 
 
 @transaction.atomic
-def member_ban_by_staff(*, room: Room, user, staff, reason: str = "Banned by site staff.") -> Ban:
+def member_ban_by_staff(*, room: Room, user: User, staff: User, reason: str = "Banned by site staff.") -> Ban:
     """Moderation from the admin: staff outrank every room role."""
     if not staff.is_staff:
         raise PermissionDenied("Staff only.")
     return _ban(room=room, user=user, by=staff, reason=reason, membership=membership_of(room=room, user=user))
 
 
-def _ban(*, room: Room, user, by, reason: str, membership: Membership | None) -> Ban:
+def _ban(*, room: Room, user: User, by: User, reason: str, membership: Membership | None) -> Ban:
     ban, _ = Ban.objects.get_or_create(room=room, user=user, defaults={"banned_by": by, "reason": reason})
     if membership is not None:
         if _is_last_owner(room, membership):
@@ -242,7 +246,7 @@ def _ban(*, room: Room, user, by, reason: str, membership: Membership | None) ->
 
 
 @transaction.atomic
-def member_unban(*, room: Room, actor, user) -> None:
+def member_unban(*, room: Room, actor: User, user: User) -> None:
     require_moderator(membership_of(room=room, user=actor))
     deleted, _ = Ban.objects.filter(room=room, user=user).delete()
     if not deleted:
@@ -251,7 +255,12 @@ def member_unban(*, room: Room, actor, user) -> None:
 
 @transaction.atomic
 def invite_create(
-    *, room: Room, inviter, expires_in_hours: int | None = None, max_uses: int | None = None, invitee=None
+    *,
+    room: Room,
+    inviter: User,
+    expires_in_hours: int | None = None,
+    max_uses: int | None = None,
+    invitee: User | None = None,
 ) -> Invite:
     require_moderator(membership_of(room=room, user=inviter))
     if invitee is not None and Ban.objects.filter(room=room, user=invitee).exists():
@@ -292,7 +301,7 @@ def detect_code_block(content: str) -> tuple[str, str] | None:
 
 def _broadcast_message(message: Message, event_type: str) -> dict:
     attach_reactions([message])
-    event = {"type": event_type, "message": message_payload(message), "reactors": message.reactors}
+    event = {"type": event_type, "message": message_payload(message), "reactors": message.reactors}  # type: ignore[attr-defined]  # set by attach_reactions
     send_event_on_commit(room_group(message.room_id), event)
     return event
 
@@ -317,7 +326,7 @@ def _push_to_conversation_lists(room: Room, payload: dict) -> None:
 def message_post(
     *,
     room: Room,
-    author,
+    author: User,
     content: str,
     kind: str = MessageKind.TEXT,
     code_language: str | None = "",
@@ -443,7 +452,7 @@ def _same_client_message(existing: Message, room: Room) -> Message:
     return existing
 
 
-def _parent_id(room: Room, parent) -> int | None:
+def _parent_id(room: Room, parent: int | Message | None) -> int | None:
     if parent is None:
         return None
     parent_id = parent.pk if isinstance(parent, Message) else parent
@@ -460,7 +469,7 @@ def _message_in(room: Room, message_id: int) -> Message:
 
 
 @transaction.atomic
-def message_edit(*, room: Room, editor, message_id: int, content: str) -> Message:
+def message_edit(*, room: Room, editor: User, message_id: int, content: str) -> Message:
     require_verified_email(editor)
     message = _message_in(room, message_id)
     if message.author_id != editor.pk or message.is_deleted:
@@ -479,7 +488,7 @@ def message_edit(*, room: Room, editor, message_id: int, content: str) -> Messag
 
 
 @transaction.atomic
-def message_delete(*, room: Room, actor, message_id: int) -> Message:
+def message_delete(*, room: Room, actor: User, message_id: int) -> Message:
     """Soft: the message keeps its place in the history with its content removed."""
     message = _message_in(room, message_id)
     if message.author_id != actor.pk:
@@ -502,7 +511,7 @@ def _soft_delete(message: Message) -> Message:
     return message
 
 
-def _reactable(room: Room, user, message_id: int) -> Message:
+def _reactable(room: Room, user: User, message_id: int) -> Message:
     require_member(membership_of(room=room, user=user))
     message = Message.objects.filter(room=room, pk=message_id).first()
     if message is None:
@@ -512,7 +521,7 @@ def _reactable(room: Room, user, message_id: int) -> Message:
     return message
 
 
-def _broadcast_reaction(message: Message, user, emoji: str, action: str) -> int:
+def _broadcast_reaction(message: Message, user: User, emoji: str, action: str) -> int:
     count = Reaction.objects.filter(message=message, emoji=emoji).count()
     event = {
         "type": "room.reaction",
@@ -527,7 +536,7 @@ def _broadcast_reaction(message: Message, user, emoji: str, action: str) -> int:
 
 
 @transaction.atomic
-def reaction_add(*, room: Room, user, message_id: int, emoji: str) -> Message:
+def reaction_add(*, room: Room, user: User, message_id: int, emoji: str) -> Message:
     message = _reactable(room, user, message_id)
     _, created = Reaction.objects.get_or_create(message=message, user=user, emoji=emoji)
     if created:
@@ -536,7 +545,7 @@ def reaction_add(*, room: Room, user, message_id: int, emoji: str) -> Message:
 
 
 @transaction.atomic
-def reaction_remove(*, room: Room, user, message_id: int, emoji: str) -> Message:
+def reaction_remove(*, room: Room, user: User, message_id: int, emoji: str) -> Message:
     message = _reactable(room, user, message_id)
     deleted, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
     if deleted:
@@ -545,7 +554,7 @@ def reaction_remove(*, room: Room, user, message_id: int, emoji: str) -> Message
 
 
 @transaction.atomic
-def read_marker_set(*, room: Room, user, message_id: int) -> ReadMarker:
+def read_marker_set(*, room: Room, user: User, message_id: int) -> ReadMarker:
     """Markers only move forward: a late frame from an old tab cannot un-read newer messages."""
     membership = require_member(membership_of(room=room, user=user))
     if not Message.objects.filter(room=room, pk=message_id).exists():

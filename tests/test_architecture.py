@@ -1,6 +1,8 @@
 """The dependency rules of the design, checked on the source so a stray import fails the build."""
 
 import ast
+import importlib
+import inspect
 from pathlib import Path
 
 import pytest
@@ -203,3 +205,34 @@ def test_apps_below_hackathons_never_import_it(app):
         if top_level(module) == "hackathons"
     }
     assert not offenders, sorted(offenders)
+
+
+def service_and_selector_modules() -> list[str]:
+    paths = [*ROOT.glob("*/services.py"), *ROOT.glob("*/selectors.py")]
+    paths += [*ROOT.glob("*/*/services.py"), *ROOT.glob("*/*/selectors.py")]
+    return sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for path in paths
+        if not {".venv", "tests"} & set(path.relative_to(ROOT).parts)
+    )
+
+
+@pytest.mark.parametrize("module_name", service_and_selector_modules())
+def test_services_and_selectors_are_fully_annotated(module_name):
+    """Every parameter and return type of every function they define, private helpers included: what
+    a caller may pass (a User, or an anonymous Viewer too?) is read from the signature, and mypy checks
+    only the bodies of annotated functions."""
+    module = importlib.import_module(module_name)
+    missing = []
+    for name, function in vars(module).items():
+        if not inspect.isfunction(function) or function.__module__ != module_name:
+            continue
+        signature = inspect.signature(function)  # follows functools.wraps (transaction.atomic)
+        missing += [
+            f"{name}({parameter.name})"
+            for parameter in signature.parameters.values()
+            if parameter.annotation is inspect.Parameter.empty
+        ]
+        if signature.return_annotation is inspect.Signature.empty:
+            missing.append(f"{name} -> ?")
+    assert not missing, f"{module_name}: annotate {missing}"

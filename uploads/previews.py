@@ -42,8 +42,8 @@ def links_in(text: str, *, limit: int = MAX_LINKS) -> list[str]:
 def _meta(soup: BeautifulSoup, *names: str) -> str:
     for name in names:
         tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-        if tag is not None and tag.get("content", "").strip():
-            return " ".join(tag["content"].split())
+        if tag is not None and tag.get("content", "").strip():  # type: ignore[union-attr]  # content is a single-valued attribute
+            return " ".join(tag["content"].split())  # type: ignore[union-attr]  # content is a single-valued attribute
     return ""
 
 

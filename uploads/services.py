@@ -32,7 +32,7 @@ def _storage_key(extension: str, *, suffix: str = "") -> str:
     return f"uploads/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}.{extension}"
 
 
-def _delete_files(*keys: str) -> None:
+def _delete_files(*keys: str | None) -> None:
     for key in keys:
         if key:
             try:
@@ -41,7 +41,7 @@ def _delete_files(*keys: str) -> None:
                 logger.exception("Could not delete stored file %s", key)
 
 
-def _quota_check(owner, extra: int) -> None:
+def _quota_check(owner: User, extra: int) -> None:
     used = Upload.objects.filter(owner=owner).aggregate(total=Sum("size"))["total"] or 0
     if used + extra > settings.UPLOAD_QUOTA_BYTES:
         raise ValidationError(
@@ -49,7 +49,7 @@ def _quota_check(owner, extra: int) -> None:
         )
 
 
-def upload_create(*, owner, fileobj, name: str) -> Upload:
+def upload_create(*, owner: User, fileobj: File, name: str) -> Upload:
     """Sniff, check, re-encode (images) and store a file for `owner`."""
     size = media.file_size(fileobj)
     if size > settings.UPLOAD_MAX_BYTES:
@@ -102,7 +102,7 @@ def _delete(upload: Upload) -> None:
 
 
 @transaction.atomic
-def upload_delete(*, upload: Upload, actor) -> None:
+def upload_delete(*, upload: Upload, actor: User) -> None:
     upload = Upload.objects.select_for_update().get(pk=upload.pk)
     if upload.owner_id != actor.pk:
         raise PermissionDenied("Only the owner can delete an upload.")
@@ -141,7 +141,7 @@ def uploads_erase_for_user(*, user_id: int) -> int:
 
 
 def uploads_for_attaching(
-    *, owner, ids: list[int], field: str, images_only: bool = False, max_count: int = 10
+    *, owner: User, ids: list[int], field: str, images_only: bool = False, max_count: int = 10
 ) -> list[Upload]:
     """The uploads `owner` may attach, locked, in the order given; else ValidationError on `field`.
 

@@ -70,7 +70,7 @@ class GitHubOAuth2(GithubOAuth2):
             raise GitHubLoginError({"state": ["This state was already used. Start the GitHub login again."]})
         # The token exchange must name the redirect URI the authorization used.
         self.redirect_uri = payload["redirect_uri"]
-        return state
+        return state  # type: ignore[return-value]  # checked by read_state
 
 
 class GitHubLoginError(ValidationError):

@@ -1,6 +1,7 @@
 """Reads of the users app that need care: fixed query counts, no private data."""
 
 import re
+from collections.abc import Sequence
 
 from django.apps import apps
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db.models import (
     Exists,
     FloatField,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -24,6 +26,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from users.models import Block, Follow, Proficiency, Skill, User, UserSkill
+from users.types import Viewer
 
 # "@alice" but not "bob@alice.dev": a mention starts the text or follows a non-word character.
 MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_-]{3,30})(?![\w-])", re.IGNORECASE)
@@ -39,7 +42,7 @@ def user_list(*, search: str | None = None) -> QuerySet[User]:
     return users
 
 
-def user_get_profile(*, user_id: int, viewer) -> User:
+def user_get_profile(*, user_id: int, viewer: Viewer) -> User:
     """A public profile with counts and whether the viewer follows it."""
     users = User.objects.filter(pk=user_id, is_active=True).prefetch_related(_skills_prefetch)
     if hasattr(User, "user_badges"):  # gamification's reverse relation; users never imports it
@@ -54,7 +57,7 @@ def user_get_profile(*, user_id: int, viewer) -> User:
     if user is None:
         raise NotFound("No such user.")
     if not viewer.is_authenticated:
-        user.is_following = False
+        user.is_following = False  # type: ignore[attr-defined]  # set for the serializer
     return user
 
 
@@ -109,7 +112,7 @@ def users_mentioned_in(text: str, *, exclude_id: int | None = None) -> list[User
 # notifications) ask these two functions rather than reading Block themselves.
 
 
-def is_blocked_between(a, b) -> bool:
+def is_blocked_between(a: User | int | None, b: User | int | None) -> bool:
     """True when `a` blocked `b` or `b` blocked `a` (users or user ids). One query."""
     a_id, b_id = getattr(a, "pk", a), getattr(b, "pk", b)
     if a_id is None or b_id is None:
@@ -117,7 +120,7 @@ def is_blocked_between(a, b) -> bool:
     return Block.objects.filter(Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)).exists()
 
 
-def blocked_user_ids(user) -> set[int]:
+def blocked_user_ids(user: User | int) -> set[int]:
     """Ids of everyone `user` blocked or was blocked by (a user or a user id). One query."""
     user_id = getattr(user, "pk", user)
     if user_id is None:
@@ -176,7 +179,7 @@ def with_skill_match(users: QuerySet[User], *, skill_ids: list[int]) -> QuerySet
 def people_directory(
     *,
     viewer: User,
-    skills: list[str] = (),
+    skills: Sequence[str] = (),
     min_proficiency: str | None = None,
     looking_to_collaborate: bool | None = None,
     hire_me: bool | None = None,
@@ -193,7 +196,7 @@ def people_directory(
         Exists(Block.objects.filter(blocker=viewer, blocked=OuterRef("pk")))
         | Exists(Block.objects.filter(blocker=OuterRef("pk"), blocked=viewer))
     )
-    levels = PROFICIENCY_ORDER[PROFICIENCY_ORDER.index(min_proficiency) :] if min_proficiency else PROFICIENCY_ORDER
+    levels = PROFICIENCY_ORDER[PROFICIENCY_ORDER.index(min_proficiency) :] if min_proficiency else PROFICIENCY_ORDER  # type: ignore[arg-type]  # Proficiency is a str enum
     wanted_names = list(dict.fromkeys(skills))
     wanted = dict(Skill.objects.filter(name__in=wanted_names).values_list("name", "id")) if wanted_names else {}
     if len(wanted) < len(wanted_names):  # a skill nobody has: nobody has all of them
@@ -214,7 +217,7 @@ def people_directory(
         UserSkill.objects.filter(user=viewer).values_list("skill_id", flat=True)
     )
     users = with_skill_match(users, skill_ids=score_against)
-    return users.prefetch_related(_skills_prefetch).order_by("-match_score", "-karma", "id")
+    return users.prefetch_related(_skills_prefetch).order_by("-match_score", "-karma", "id")  # type: ignore[misc]  # match_score is an annotation
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -231,7 +234,7 @@ EXPORT_SKIPPED_APPS = {"token_blacklist", "sessions", "contenttypes"}
 SECRET_FIELD_WORDS = ("password", "secret", "token", "key")
 
 
-def _exportable_fields(model) -> list[str]:
+def _exportable_fields(model: type[Model]) -> list[str]:
     """Column attribute names (`author_id`, not `author`), secrets left out."""
     return [
         field.attname
@@ -240,7 +243,7 @@ def _exportable_fields(model) -> list[str]:
     ]
 
 
-def _jsonable(value):
+def _jsonable(value: object) -> object:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, (list, tuple)):

@@ -69,7 +69,7 @@ class MeSerializer(serializers.ModelSerializer):
     github_login = serializers.SerializerMethodField()
 
     def get_skills(self, user) -> list[dict]:
-        return UserSkillSerializer(user.user_skills.all(), many=True).data
+        return UserSkillSerializer(user.user_skills.all(), many=True).data  # type: ignore[return-value]  # many=True: .data is a ReturnList
 
     def get_has_password(self, user) -> bool:
         return user.has_usable_password()
@@ -131,7 +131,7 @@ class PublicProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_skills(self, user) -> list[dict]:
-        return UserSkillSerializer(user.user_skills.all(), many=True).data
+        return UserSkillSerializer(user.user_skills.all(), many=True).data  # type: ignore[return-value]  # many=True: .data is a ReturnList
 
     def get_badges(self, user) -> list[dict]:
         earned = getattr(user, "user_badges", None)  # gamification's relation, when installed
@@ -141,7 +141,7 @@ class PublicProfileSerializer(serializers.ModelSerializer):
             {"code": ub.badge.code, "name": ub.badge.name, "icon": ub.badge.icon, "awarded_at": ub.awarded_at}
             for ub in earned.all()
         ]
-        return BadgeBriefSerializer(rows, many=True).data
+        return BadgeBriefSerializer(rows, many=True).data  # type: ignore[return-value]  # many=True: .data is a ReturnList
 
 
 class StaffUserSerializer(MeSerializer):
@@ -223,7 +223,7 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_skills(self, user) -> list[dict]:
-        return UserSkillSerializer(user.user_skills.all(), many=True).data
+        return UserSkillSerializer(user.user_skills.all(), many=True).data  # type: ignore[return-value]  # many=True: .data is a ReturnList
 
 
 class PeopleQuerySerializer(serializers.Serializer):

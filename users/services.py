@@ -232,7 +232,7 @@ def email_change(*, user: User, new_email: str, password: str) -> User:
     return user
 
 
-def require_verified_email(user) -> None:
+def require_verified_email(user: User) -> None:
     """The one rule for content writes under EMAIL_VERIFICATION=mandatory.
 
     Called by every service that publishes content (rooms, messages, posts, comments, projects), so
@@ -312,7 +312,9 @@ def github_unlink(*, user: User) -> None:
 # --- leaving -----------------------------------------------------------------------------------
 
 
-def _check_erase_credentials(*, user: User, password: str | None, github_code: str | None, github_state: str | None):
+def _check_erase_credentials(
+    *, user: User, password: str | None, github_code: str | None, github_state: str | None
+) -> None:
     if user.has_usable_password():
         if not password or not user.check_password(password):
             raise ValidationError({"password": ["The password is not correct."]})

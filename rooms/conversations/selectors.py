@@ -7,11 +7,12 @@ from rest_framework.exceptions import NotFound
 
 from rooms.models import Membership, Message, ParticipantStatus, Room
 from rooms.selectors import MESSAGE_FILES, _unread_count, attach_reactions
+from users.models import User
 
 VISIBLE_STATUSES = (ParticipantStatus.ACTIVE, ParticipantStatus.REQUEST)
 
 
-def conversations_of(user, *, status: str | None = None) -> QuerySet[Room]:
+def conversations_of(user: User, *, status: str | None = None) -> QuerySet[Room]:
     """The user's conversations (not the declined ones), annotated for ConversationSerializer.
 
     Per page: the rows (my status, mute, unread count, last message id in the same statement), one
@@ -36,7 +37,7 @@ def conversations_of(user, *, status: str | None = None) -> QuerySet[Room]:
     )
 
 
-def conversation_get(*, conversation_id: int, user) -> Room:
+def conversation_get(*, conversation_id: int, user: User) -> Room:
     """One of my conversations, annotated; NotFound for everyone else (and for me once I declined it)."""
     room = conversations_of(user).filter(pk=conversation_id).first()
     if room is None:
@@ -47,13 +48,13 @@ def conversation_get(*, conversation_id: int, user) -> Room:
 def attach_last_messages(rooms: list[Room], *, viewer_id: int) -> list[Room]:
     """Set `room.last_message` for a page of annotated conversations: a fixed number of queries
     (messages, reactions, attachments, previews) for any page size."""
-    ids = [room.last_message_id for room in rooms if room.last_message_id]
+    ids = [room.last_message_id for room in rooms if room.last_message_id]  # type: ignore[attr-defined]  # annotated by conversations_of
     messages = (
         Message.objects.filter(pk__in=ids).select_related("author").prefetch_related(*MESSAGE_FILES) if ids else []
     )
     by_id = {message.pk: message for message in attach_reactions(list(messages), viewer_id=viewer_id)}
     for room in rooms:
-        room.last_message = by_id.get(room.last_message_id)
+        room.last_message = by_id.get(room.last_message_id)  # type: ignore[attr-defined]  # annotated by conversations_of
     return rooms
 
 
@@ -69,7 +70,7 @@ def hidden_participant_ids(*, room_id: int) -> set[int]:
     return set(hidden.values_list("user_id", flat=True))
 
 
-def unread_conversations_count(*, user) -> int:
+def unread_conversations_count(*, user: User) -> int:
     """Conversations with messages I have not read (muted and declined ones aside): for e-mail digests."""
     rooms = Room.objects.conversations().filter(
         pk__in=Membership.objects.filter(user=user, status=ParticipantStatus.ACTIVE, muted=False).values("room_id")

@@ -37,12 +37,12 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(UserSummarySerializer(many=True))
     def get_participants(self, room) -> list[dict]:
-        return UserSummarySerializer([m.user for m in room.participants], many=True).data
+        return UserSummarySerializer([m.user for m in room.participants], many=True).data  # type: ignore[return-value]  # many=True: .data is a ReturnList
 
     @extend_schema_field(MessageSerializer(allow_null=True))
     def get_last_message(self, room) -> dict | None:
         message = getattr(room, "last_message", None)
-        return MessageSerializer(message).data if message is not None else None
+        return MessageSerializer(message).data if message is not None else None  # type: ignore[return-value]  # Serializer.data is a dict
 
 
 class ConversationCreateSerializer(serializers.Serializer):

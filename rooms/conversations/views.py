@@ -39,7 +39,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
     write_rate_limits = {"create": "RATELIMIT_CONVERSATIONS"}
 
     def _conversation(self, pk) -> Room:
-        return selectors.conversation_get(conversation_id=_pk(pk), user=self.request.user)
+        return selectors.conversation_get(conversation_id=_pk(pk), user=self.request.user)  # type: ignore[arg-type]  # IsAuthenticated: a User
 
     def _respond(self, pk, status_code=status.HTTP_200_OK) -> Response:
         return Response(ConversationSerializer(self._conversation(pk)).data, status=status_code)

@@ -90,6 +90,47 @@ def test_test_configuration_switches_dotenv_off():
     assert os.environ["CODENEST_TESTING"] == "1"
 
 
+# What a process that imports pytest (a script, a REPL, a tool's plugin) sees of the settings.
+SETTINGS_AFTER_IMPORTING_PYTEST = """
+import json, sys
+import pytest, django
+django.setup()
+from django.conf import settings
+print(json.dumps({"pytest_imported": "pytest" in sys.modules, "TESTING": settings.TESTING,
+                  "SECRET_KEY": settings.SECRET_KEY, "SECRET_KEY_REQUIRED": settings.SECRET_KEY_REQUIRED,
+                  "PASSWORD_HASHERS": settings.PASSWORD_HASHERS}))
+"""
+
+
+def test_importing_pytest_does_not_switch_test_settings_on():
+    """Only CODENEST_TESTING does: without it a process that imports pytest gets production settings,
+    not the public development key that tests sign with."""
+    env = bare_env(CODENEST_READ_DOTENV="0", DJANGO_SETTINGS_MODULE="codenest.settings")
+
+    def settings_seen(env: dict) -> dict:
+        result = subprocess.run(
+            [sys.executable, "-c", SETTINGS_AFTER_IMPORTING_PYTEST], cwd=BASE_DIR, env=env,
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    plain = settings_seen(env)
+    testing = settings_seen({**env, "CODENEST_TESTING": "1"})  # the control: what the suite runs with
+    assert plain["pytest_imported"] and testing["pytest_imported"]
+    assert (plain["TESTING"], plain["SECRET_KEY_REQUIRED"]) == (False, True)
+    assert (testing["TESTING"], testing["SECRET_KEY_REQUIRED"]) == (True, False)
+    assert plain["SECRET_KEY"] != testing["SECRET_KEY"]  # a throwaway key, never the public one
+    assert plain["PASSWORD_HASHERS"] != testing["PASSWORD_HASHERS"]  # no fast test hasher either
+
+    # And such a process cannot serve: without a real secret the WSGI application refuses to load.
+    served = subprocess.run(
+        [sys.executable, "-c", "import pytest; import codenest.wsgi"], cwd=BASE_DIR, env=env,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert served.returncode != 0 and "Set the SECRET_KEY environment variable" in served.stderr
+
+
 def test_a_copied_dotenv_changes_nothing_the_suite_sees(checkout_with_dotenv, tmp_path_factory):
     without_dotenv = tmp_path_factory.mktemp("plain")
     (without_dotenv / "codenest").mkdir()
@@ -263,6 +304,33 @@ def test_celery_worker_starts_with_a_real_secret():
     """The control: the same production environment with a real key gets a running worker."""
     code, output = run_until(WORKER, production_env(SECRET_KEY=secrets.token_urlsafe(64)), needle=" ready.")
     assert code is None and " ready." in output, output
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(120)
+def test_celery_worker_logs_through_djangos_logging():
+    """Celery leaves the root logger to settings.LOGGING (codenest/celery.py): the worker's lines have
+    LOGGING's format, not Celery's own "[time: LEVEL/MainProcess] message"."""
+    code, output = run_until(WORKER, production_env(SECRET_KEY=secrets.token_urlsafe(64)), needle=" ready.")
+    assert code is None, output
+    logged = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO celery\.apps\.worker \[\d+\] \S+ ready\.$"
+    assert re.search(logged, output, re.MULTILINE), output
+    assert "/MainProcess]" not in output, output
+
+
+def test_every_task_has_a_soft_and_a_hard_time_limit():
+    """No task holds a worker forever: the defaults from settings, or the task's own longer ones."""
+    from codenest.celery import app
+
+    app.loader.import_default_modules()
+    limits = {
+        name: (task.soft_time_limit or app.conf.task_soft_time_limit, task.time_limit or app.conf.task_time_limit)
+        for name, task in app.tasks.items()
+        if not name.startswith("celery.")
+    }
+    assert len(limits) >= 10 and "notifications.tasks.send_digests" in limits
+    assert {name: (soft, hard) for name, (soft, hard) in limits.items() if not 0 < soft < hard} == {}
+    assert limits["notifications.tasks.send_digests"][0] > app.conf.task_soft_time_limit  # mails everyone
 
 
 @pytest.mark.e2e

@@ -2,6 +2,8 @@
 
 import asyncio
 import email
+import os
+import signal
 import threading
 import time
 from datetime import UTC, datetime
@@ -9,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection
 
 from notifications.models import DigestLog
@@ -100,6 +103,37 @@ def test_a_retried_task_sends_each_digest_once(smtp):
     assert outcome == {"sent": 1, "empty": 0, "already_sent": 1, "failed": 0}
     assert sorted(env.rcpt_tos[0] for env in smtp.envelopes) == sorted([refused.email, other.email])
     assert DigestLog.objects.filter(period="daily").count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.timeout(60)
+def test_the_soft_time_limit_stops_the_run_and_the_retry_sends_every_digest(smtp):
+    """At the task's soft limit Celery raises SoftTimeLimitExceeded wherever the task is (here mid-SMTP).
+    The run stops there, instead of counting that subscriber as failed and going on until the hard
+    limit kills it unretried; the retry sends every digest, each recorded once."""
+    users = [subscriber_with_news() for _ in range(2)]
+
+    def soft_time_limit(signum, frame):  # what the worker's pool process does at the soft limit
+        raise SoftTimeLimitExceeded()
+
+    def reach_the_limit_while_sending():
+        if smtp.data_started.wait(10):
+            os.kill(os.getpid(), signal.SIGUSR1)
+        smtp.release.set()
+
+    previous = signal.signal(signal.SIGUSR1, soft_time_limit)
+    smtp.release.clear()
+    limit = threading.Thread(target=reach_the_limit_while_sending)
+    limit.start()
+    try:
+        with time_machine.travel(NOW, tick=False):
+            result = send_digests.apply(args=("daily",), throw=False)  # eager: the retry runs at once
+    finally:
+        limit.join(15)
+        signal.signal(signal.SIGUSR1, previous)
+
+    assert result.get() == {"sent": 2, "empty": 0, "already_sent": 0, "failed": 0}
+    assert sorted(DigestLog.objects.values_list("user_id", flat=True)) == sorted(u.pk for u in users)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -166,8 +166,8 @@ class Command(BaseCommand):
             for i in range(count)
         ]
         Room.objects.bulk_create(rooms, batch_size=self.batch)
-        rooms = list(Room.objects.filter(slug__startswith=HANDLE_PREFIX).values_list("pk", "is_public"))
-        memberships = {(room_id, users[i]): Role.OWNER for i, (room_id, _public) in enumerate(rooms)}
+        rooms = list(Room.objects.filter(slug__startswith=HANDLE_PREFIX).values_list("pk", "is_public"))  # type: ignore[arg-type]  # the ids replace the rows
+        memberships = {(room_id, users[i]): Role.OWNER for i, (room_id, _public) in enumerate(rooms)}  # type: ignore[misc,has-type]  # (id, is_public) pairs
         for user_id in users:
             for room_id, _public in self.rng.sample(rooms, k=min(2, len(rooms))):
                 memberships.setdefault((room_id, user_id), Role.MEMBER)
@@ -178,10 +178,10 @@ class Command(BaseCommand):
                 batch_size=self.batch,
             ),
         )
-        self.members_of = {}
+        self.members_of: dict[int, list[int]] = {}
         for (room_id, user_id), _role in memberships.items():
             self.members_of.setdefault(room_id, []).append(user_id)
-        return rooms
+        return rooms  # type: ignore[return-value]  # (id, is_public) pairs
 
     def _posts(self, count: int, users: list[int], rooms: list[tuple[int, bool]]) -> list[Post]:
         first_id = (Post.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
@@ -217,7 +217,7 @@ class Command(BaseCommand):
         )
 
     def _votes(self, count: int, users: list[int], posts: list[Post]) -> list[Vote]:
-        seen, votes = set(), []
+        seen, votes = set(), []  # type: ignore[var-annotated]  # seen pairs, new votes
         attempts = 0
         while len(votes) < count and attempts < count * 3:
             attempts += 1
