@@ -9,7 +9,9 @@ layer that is down (or a listener that fails) is logged, the request still answe
 every later on-commit callback still runs (the mention notification, the streak).
 """
 
+import functools
 import logging
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -58,3 +60,17 @@ def send_signal_on_commit(signal: Signal, *, sender: Any, **kwargs: Any) -> None
     `send_robust` calls each receiver whatever the others do and logs each failure (django.dispatch).
     """
     transaction.on_commit(partial(signal.send_robust, sender=sender, **kwargs), robust=True)
+
+
+def never_breaks_the_action(handler: Callable[..., Any]) -> Callable[..., None]:
+    """For receivers of domain signals (sent after commit): the action they react to already happened,
+    so a handler that fails is logged (under the handler's own module) and the error goes no further."""
+
+    @functools.wraps(handler)
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            handler(*args, **kwargs)
+        except Exception:
+            logging.getLogger(handler.__module__).exception("signal handler %s failed", handler.__qualname__)
+
+    return guarded

@@ -1,7 +1,7 @@
 """Reads of the events app: who may see which event, and events with everything a client shows.
 
 Visibility follows the room: an event without a room is public; a room's event is visible exactly
-to those who may see the room (rooms.selectors.room_list_visible_to is the one rule), and a hidden
+to those who may see the room (rooms.selectors.room_ids_visible_to is the one rule), and a hidden
 one is NotFound, never 403.
 """
 
@@ -13,14 +13,13 @@ from django.utils import timezone
 from api.params import MAX_ID
 from codenest.errors import NotFound
 from events.models import Event, EventStatus, EventTask, Slot, Vote
-from rooms.selectors import is_room_member, is_room_moderator, room_list_visible_to
+from rooms.selectors import is_room_member, is_room_moderator, room_ids_visible_to
 from users.models import User
 from users.types import Viewer, is_signed_in
 
 
 def events_visible_to(user: Viewer) -> QuerySet[Event]:
-    visible_rooms = room_list_visible_to(user).values("pk")
-    return Event.objects.filter(Q(room__isnull=True) | Q(room__in=visible_rooms))
+    return Event.objects.filter(Q(room__isnull=True) | Q(room__in=room_ids_visible_to(user=user)))
 
 
 def with_details(events: QuerySet[Event]) -> QuerySet[Event]:

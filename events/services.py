@@ -9,11 +9,9 @@ both win. Domain signals and the live `event.updated` frame leave only after com
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -46,10 +44,6 @@ from users.models import User
 REMINDER_LEAD = timedelta(hours=1)
 # Far enough for any real plan; keeps date arithmetic (slot end, iCalendar) far from datetime's limits.
 MAX_SLOT_AHEAD = timedelta(days=5 * 366)
-
-
-def _send_on_commit(signal: Signal, **kwargs: Any) -> None:
-    send_signal_on_commit(signal, sender=Event, **kwargs)
 
 
 def _lock_row(event: Event) -> Event:
@@ -185,7 +179,7 @@ def event_create(
             duration_minutes=duration_minutes,
         )
     Slot.objects.bulk_create([Slot(event=event, starts_at=starts_at) for starts_at in sorted(starts)])
-    _send_on_commit(signals.event_created, event=event, creator=creator)
+    send_signal_on_commit(signals.event_created, sender=Event, event=event, creator=creator)
     _broadcast_updated(event)
     return event
 
@@ -226,7 +220,9 @@ def event_cancel(*, event: Event, actor: User) -> Event:
         return event
     event.status = EventStatus.CANCELLED
     event.save(update_fields=["status", "updated_at"])
-    _send_on_commit(signals.event_cancelled, event=event, cancelled_by=actor, voters=selectors.voters_of(event=event))
+    send_signal_on_commit(
+        signals.event_cancelled, sender=Event, event=event, cancelled_by=actor, voters=selectors.voters_of(event=event)
+    )
     _broadcast_updated(event)
     return event
 
@@ -260,8 +256,13 @@ def event_lock(*, event: Event, actor: User, slot_id: int) -> Event:
         raise ValidationError({"slot": ["This slot has already started."]})
     event.status, event.locked_slot, event.locked_at = EventStatus.LOCKED, slot, now
     event.save(update_fields=["status", "locked_slot", "locked_at", "updated_at"])
-    _send_on_commit(
-        signals.event_locked, event=event, slot=slot, locked_by=actor, voters=selectors.voters_of(event=event)
+    send_signal_on_commit(
+        signals.event_locked,
+        sender=Event,
+        event=event,
+        slot=slot,
+        locked_by=actor,
+        voters=selectors.voters_of(event=event),
     )
     _broadcast_updated(event)
     return event
@@ -432,7 +433,9 @@ def event_reminder_claim(*, event_id: int, now: datetime) -> bool:
         return False
     event = Event.objects.select_related("locked_slot").get(pk=event_id)
     recipients = selectors.yes_voters_of(slot=event.locked_slot)  # type: ignore[arg-type]  # only locked events are reminded: they have a slot
-    _send_on_commit(signals.event_reminder_due, event=event, slot=event.locked_slot, recipients=recipients)
+    send_signal_on_commit(
+        signals.event_reminder_due, sender=Event, event=event, slot=event.locked_slot, recipients=recipients
+    )
     return True
 
 

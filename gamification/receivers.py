@@ -4,13 +4,13 @@ The signals are sent after the triggering transaction committed, so everything h
 transactions. Nothing here may raise into the sender: a failure is logged and the action stands.
 """
 
-import functools
 import logging
 
 from django.dispatch import receiver
 
+from codenest.realtime import never_breaks_the_action
 from gamification import services
-from gamification.rules import award_earned_badges
+from gamification.tasks import badges_award
 from hackathons import signals as hackathons_signals
 from hackathons.models import TeamMember
 from posts import signals as posts_signals
@@ -22,15 +22,10 @@ from users import signals as users_signals
 logger = logging.getLogger(__name__)
 
 
-def _never_raises(handler):
-    @functools.wraps(handler)
-    def guarded(*args, **kwargs):
-        try:
-            handler(*args, **kwargs)
-        except Exception:
-            logger.exception("Gamification handler %s failed", handler.__name__)
-
-    return guarded
+def _award_badges(*, user, codes: list[str]) -> None:
+    """The badge rules run in a task, by id: the action that earned them does not wait for them."""
+    if user is not None:
+        badges_award.delay(user_id=user.pk, codes=codes)
 
 
 def _record_activity(user) -> None:
@@ -42,35 +37,35 @@ def _record_activity(user) -> None:
     except Exception:
         logger.exception("Recording activity of user %s failed", user.pk)
         return
-    award_earned_badges(user=user, codes=["week_warrior"])
+    _award_badges(user=user, codes=["week_warrior"])
 
 
 @receiver(posts_signals.post_created, dispatch_uid="gamification.post_created")
-@_never_raises
+@never_breaks_the_action
 def on_post_created(sender, post, **kwargs):
     _record_activity(post.author)
-    award_earned_badges(user=post.author, codes=["first_post", "rising_star"])
+    _award_badges(user=post.author, codes=["first_post", "rising_star"])
 
 
 @receiver(posts_signals.comment_created, dispatch_uid="gamification.comment_created")
-@_never_raises
+@never_breaks_the_action
 def on_comment_created(sender, comment, **kwargs):
     _record_activity(comment.author)
 
 
 @receiver(posts_signals.vote_cast, dispatch_uid="gamification.vote_cast")
-@_never_raises
+@never_breaks_the_action
 def on_vote_cast(sender, author, karma_delta, **kwargs):
     # Karma is earned history: removing a post later (its votes go with it) does not take it back.
     if author is None or not karma_delta:
         return
     services.karma_apply(user_id=author.pk, delta=karma_delta)
     if karma_delta > 0:
-        award_earned_badges(user=author, codes=["karma_king"])
+        _award_badges(user=author, codes=["karma_king"])
 
 
 @receiver(rooms_signals.message_posted, dispatch_uid="gamification.message_posted")
-@_never_raises
+@never_breaks_the_action
 def on_message_posted(sender, message, **kwargs):
     # Private conversations count for nothing public: no leaderboard contribution, no streak.
     if message.room.is_conversation:
@@ -79,66 +74,66 @@ def on_message_posted(sender, message, **kwargs):
 
 
 @receiver(rooms_signals.room_joined, dispatch_uid="gamification.room_joined")
-@_never_raises
+@never_breaks_the_action
 def on_room_joined(sender, user, **kwargs):
-    award_earned_badges(user=user, codes=["community_builder"])
+    _award_badges(user=user, codes=["community_builder"])
 
 
 @receiver(users_signals.user_followed, dispatch_uid="gamification.user_followed")
-@_never_raises
+@never_breaks_the_action
 def on_user_followed(sender, followee, **kwargs):
-    award_earned_badges(user=followee, codes=["social_butterfly"])
+    _award_badges(user=followee, codes=["social_butterfly"])
 
 
 @receiver(projects_signals.project_created, dispatch_uid="gamification.project_created")
-@_never_raises
+@never_breaks_the_action
 def on_project_created(sender, owner, **kwargs):
-    award_earned_badges(user=owner, codes=["first_project", "team_player"])
+    _award_badges(user=owner, codes=["first_project", "team_player"])
 
 
 @receiver(projects_signals.member_added, dispatch_uid="gamification.member_added")
-@_never_raises
+@never_breaks_the_action
 def on_member_added(sender, user, **kwargs):
-    award_earned_badges(user=user, codes=["team_player"])
+    _award_badges(user=user, codes=["team_player"])
 
 
 @receiver(projects_signals.task_assigned, dispatch_uid="gamification.task_assigned")
-@_never_raises
+@never_breaks_the_action
 def on_task_assigned(sender, task, assignee, **kwargs):
     # Assigning a task that is already done counts for the new assignee.
     if task.status == TaskStatus.DONE:
-        award_earned_badges(user=assignee, codes=["task_crusher"])
+        _award_badges(user=assignee, codes=["task_crusher"])
 
 
 @receiver(projects_signals.task_status_changed, dispatch_uid="gamification.task_status_changed")
-@_never_raises
+@never_breaks_the_action
 def on_task_status_changed(sender, task, new_status, actor=None, **kwargs):
     _record_activity(actor)
     if new_status == TaskStatus.DONE and task.assignee_id:
-        award_earned_badges(user=task.assignee, codes=["task_crusher"])
+        _award_badges(user=task.assignee, codes=["task_crusher"])
 
 
 @receiver(projects_signals.commit_linked, dispatch_uid="gamification.commit_linked")
-@_never_raises
+@never_breaks_the_action
 def on_commit_linked(sender, task, user=None, **kwargs):
     if user is not None:
-        award_earned_badges(user=user, codes=["open_source_hero"])
+        _award_badges(user=user, codes=["open_source_hero"])
 
 
 @receiver(hackathons_signals.results_published, dispatch_uid="gamification.hackathon_results")
-@_never_raises
+@never_breaks_the_action
 def on_hackathon_results(sender, hackathon, teams=(), **kwargs):
     winners = [team.pk for team in teams if team.final_rank == 1]  # ties at the top all win
     members = TeamMember.objects.filter(team_id__in=winners, left_at__isnull=True).select_related("user")
     for membership in members:
-        award_earned_badges(user=membership.user, codes=["hackathon_winner"])
+        _award_badges(user=membership.user, codes=["hackathon_winner"])
 
 
 # --- accounts (issue 10) ---------------------------------------------------------------------
 
 
 @receiver(users_signals.user_erased, dispatch_uid="gamification.user_erased")
-@_never_raises
+@never_breaks_the_action
 def forget_erased_user(sender, user_id, **kwargs):
     """Badges and activity days of an erased account are personal data: gone (karma was zeroed)."""
     from gamification.models import ActivityDay, UserBadge

@@ -10,16 +10,14 @@ Who may do what:
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from functools import partial
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
-from django.dispatch import Signal
 from django.utils import timezone
 
 from codenest.errors import NotFound, conflict_on
+from codenest.realtime import send_signal_on_commit
 from codenest.slugs import unique_slug
 from hackathons import signals
 from hackathons.models import (
@@ -44,10 +42,6 @@ HACKATHON_FIELDS = ("name", "description", "prize_pool", "rules")
 DATE_FIELDS = ("starts_at", "submission_deadline", "ends_at")
 TEAM_FIELDS = ("name", "description", "looking_for_members")
 SUBMISSION_FIELDS = ("title", "description", "repo_url", "demo_url")
-
-
-def _announce(signal: Signal, sender: object, **kwargs: Any) -> None:
-    transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
 
 
 def _invalid(message: str, field: str = "detail") -> ValidationError:
@@ -399,7 +393,7 @@ def join_request_create(*, team: Team, user: User, message: str = "") -> JoinReq
             join_request = JoinRequest.objects.create(team=team, user=user, message=message)
     except IntegrityError:
         raise _invalid("You already asked to join this team.") from None
-    _announce(signals.join_request_created, JoinRequest, join_request=join_request)
+    send_signal_on_commit(signals.join_request_created, sender=JoinRequest, join_request=join_request)
     return join_request
 
 
@@ -436,7 +430,9 @@ def join_request_accept(*, team: Team, actor: User, request_id: int) -> JoinRequ
         Team.objects.filter(pk=team.pk).update(looking_for_members=False)
         team.looking_for_members = False
     join_request.user, join_request.team = requester, team
-    _announce(signals.join_request_accepted, JoinRequest, join_request=join_request, accepted_by=actor)
+    send_signal_on_commit(
+        signals.join_request_accepted, sender=JoinRequest, join_request=join_request, accepted_by=actor
+    )
     return join_request
 
 
@@ -516,5 +512,7 @@ def results_publish(*, hackathon: Hackathon, actor: User) -> Hackathon:
     Team.objects.bulk_update([standing.team for standing in ranked], ["final_rank", "final_score"])
     hackathon.results_published_at = timezone.now()
     hackathon.save(update_fields=["results_published_at", "updated_at"])
-    _announce(signals.results_published, Hackathon, hackathon=hackathon, teams=[s.team for s in ranked])
+    send_signal_on_commit(
+        signals.results_published, sender=Hackathon, hackathon=hackathon, teams=[s.team for s in ranked]
+    )
     return hackathon

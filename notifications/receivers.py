@@ -1,61 +1,54 @@
 """Handlers of other apps' domain signals, connected in AppConfig.ready().
 
 Signals arrive after the sender's transaction committed, so a failure here must not surface as an
-error of the action that triggered it: every handler logs and swallows its own exceptions.
+error of the action that triggered it: every handler logs and swallows its own exceptions. Handlers
+decide who hears of what and enqueue the notifications.tasks that insert and push them, by ids.
 """
-
-import functools
-import logging
 
 from django.dispatch import receiver
 from django.utils.text import Truncator
 
+from codenest.realtime import never_breaks_the_action
 from events import signals as event_signals
 from gamification import signals as gamification_signals
 from hackathons import signals as hackathon_signals
 from hackathons.models import TeamMember
 from notifications.models import Verb
-from notifications.services import notification_create, notification_create_many, notification_create_once
+from notifications.tasks import notify, notify_once
 from posts import signals as post_signals
 from projects import signals as project_signals
 from projects.models import ProjectRole
 from rooms import signals as room_signals
 from rooms.conversations.selectors import conversation_recipients
-from rooms.models import Ban, Membership, ParticipantStatus
+from rooms.models import ParticipantStatus
 from users import signals as user_signals
 from users.models import User
-
-logger = logging.getLogger(__name__)
-
-
-def never_breaks_the_action(handler):
-    @functools.wraps(handler)
-    def wrapper(*args, **kwargs):
-        try:
-            handler(*args, **kwargs)
-        except Exception:
-            logger.exception("notification handler %s failed", handler.__name__)
-
-    return wrapper
 
 
 def _short(text: str, length: int = 80) -> str:
     return Truncator(text or "").chars(length)
 
 
-def _who_can_see_room(room, users) -> list:
-    """Defence in depth: senders already narrow mentions, but a private room's mention never leaks."""
-    users = list(users)
-    if room is None or not users:
-        return users
-    banned = set(Ban.objects.filter(room=room, user__in=users).values_list("user_id", flat=True))
-    users = [user for user in users if user.pk not in banned]
-    if room.is_public or not users:
-        return users
-    # Conversations: a pending or declined request's recipient is not (yet) part of it.
-    members = Membership.objects.filter(room=room, user__in=users, status=ParticipantStatus.ACTIVE)
-    member_ids = set(members.values_list("user_id", flat=True))
-    return [user for user in users if user.pk in member_ids]
+def _notify(recipients, *, verb: str, message: str, actor=None, room_id: int | None = None, **fields) -> None:
+    """Hand the fan-out to a task, by ids: the request that sent the signal inserts and pushes nothing
+    per recipient (the embedded default runs the task at once, in-process). With `room_id` the task
+    keeps only the recipients who may see that room's content."""
+    recipient_ids = [user.pk for user in recipients if user is not None]
+    if recipient_ids:
+        notify.delay(
+            recipient_ids=recipient_ids,
+            verb=str(verb),
+            message=message,
+            actor_id=actor.pk if actor is not None else None,
+            room_id=room_id,
+            **fields,
+        )
+
+
+def _notify_once(recipient, *, verb: str, actor=None, **fields) -> None:
+    notify_once.delay(
+        recipient_id=recipient.pk, verb=str(verb), actor_id=actor.pk if actor is not None else None, **fields
+    )
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -64,8 +57,8 @@ def _who_can_see_room(room, users) -> list:
 @receiver(user_signals.user_followed, dispatch_uid="notifications.follow")
 @never_breaks_the_action
 def notify_followed(sender, follower, followee, **kwargs):
-    notification_create(
-        recipient=followee,
+    _notify(
+        [followee],
         actor=follower,
         verb=Verb.FOLLOW,
         message=f"@{follower.handle} started following you",
@@ -82,8 +75,9 @@ def notify_followed(sender, follower, followee, **kwargs):
 @never_breaks_the_action
 def notify_message_mentions(sender, message, mentioned_users=(), **kwargs):
     room = message.room
-    notification_create_many(
-        recipients=_who_can_see_room(room, mentioned_users),
+    _notify(
+        mentioned_users,
+        room_id=room.pk,
         actor=message.author,
         verb=Verb.MENTION,
         message=f"@{message.author.handle} mentioned you in {room.name or 'a conversation'}: {_short(message.content)}",
@@ -99,8 +93,8 @@ def notify_message_mentions(sender, message, mentioned_users=(), **kwargs):
 
 def _notify_message_request(room, starter, recipient) -> None:
     """One message_request per conversation and recipient, ever: later messages add nothing."""
-    notification_create_once(
-        recipient=recipient,
+    _notify_once(
+        recipient,
         actor=starter,
         verb=Verb.MESSAGE_REQUEST,
         message=f"@{starter.handle} wants to send you a message",
@@ -131,8 +125,8 @@ def notify_direct_message(sender, message, **kwargs):
             _notify_message_request(room, author, participant.user)
         elif participant.status == ParticipantStatus.ACTIVE and not participant.muted:
             where = f" in {room.name}" if room.name else ""
-            notification_create_once(
-                recipient=participant.user,
+            _notify_once(
+                participant.user,
                 actor=author,
                 verb=Verb.DIRECT_MESSAGE,
                 message=f"@{author.handle}{where}: {_short(message.content)}",
@@ -149,8 +143,8 @@ def notify_direct_message(sender, message, **kwargs):
 def notify_room_invite(sender, room, invite, inviter, invitee=None, **kwargs):
     if invitee is None:
         return
-    notification_create(
-        recipient=invitee,
+    _notify(
+        [invitee],
         actor=inviter,
         verb=Verb.ROOM_INVITE,
         message=f"@{inviter.handle} invited you to {room.name}",
@@ -171,8 +165,9 @@ def _post_link(post, comment=None) -> str:
 @receiver(post_signals.post_created, dispatch_uid="notifications.post_mention")
 @never_breaks_the_action
 def notify_post_mentions(sender, post, mentioned_users=(), **kwargs):
-    notification_create_many(
-        recipients=_who_can_see_room(post.room, mentioned_users),
+    _notify(
+        mentioned_users,
+        room_id=post.room_id,
         actor=post.author,
         verb=Verb.MENTION,
         message=f"@{post.author.handle} mentioned you in “{_short(post.title)}”",
@@ -197,25 +192,26 @@ def notify_comment(sender, comment, mentioned_users=(), **kwargs):
     }
     notified = {author.pk}
     if parent is not None and parent.author_id is not None:
-        notification_create(
-            recipient=parent.author,
+        _notify(
+            [parent.author],
             verb=Verb.REPLY,
             message=f"@{author.handle} replied to your comment: {_short(comment.content)}",
             **common,
         )
         notified.add(parent.author_id)
     if post.author_id is not None and post.author_id not in notified:
-        notification_create(
-            recipient=post.author,
+        _notify(
+            [post.author],
             verb=Verb.COMMENT,
             message=f"@{author.handle} commented on “{_short(post.title)}”: {_short(comment.content)}",
             **common,
         )
         notified.add(post.author_id)
     # Someone already told about this comment gets no second notification for being mentioned in it.
-    mentioned = [user for user in _who_can_see_room(post.room, mentioned_users) if user.pk not in notified]
-    notification_create_many(
-        recipients=mentioned,
+    mentioned = [user for user in mentioned_users if user.pk not in notified]
+    _notify(
+        mentioned,
+        room_id=post.room_id,
         verb=Verb.MENTION,
         message=f"@{author.handle} mentioned you in a comment on “{_short(post.title)}”",
         **common,
@@ -231,8 +227,8 @@ def notify_project_member_added(sender, project, user, role, added_by=None, join
     if join_request is not None:  # an accepted request: `join_request_accepted` tells them
         return
     by = f"@{added_by.handle} added you" if added_by is not None else "You were added"
-    notification_create(
-        recipient=user,
+    _notify(
+        [user],
         actor=added_by,
         verb=Verb.PROJECT_MEMBER_ADDED,
         message=f"{by} to {project.name} as {role}",
@@ -249,8 +245,8 @@ def notify_task_assigned(sender, task, assignee, assigned_by=None, **kwargs):
     if assignee is None:
         return
     by = f"@{assigned_by.handle} assigned you" if assigned_by is not None else "You were assigned"
-    notification_create(
-        recipient=assignee,
+    _notify(
+        [assignee],
         actor=assigned_by,
         verb=Verb.TASK_ASSIGNED,
         message=f"{by} #{task.number} “{_short(task.title)}”",
@@ -280,8 +276,8 @@ def _when(slot) -> str:
 @receiver(event_signals.event_locked, dispatch_uid="notifications.event_locked")
 @never_breaks_the_action
 def notify_event_locked(sender, event, slot, locked_by=None, voters=(), **kwargs):
-    notification_create_many(
-        recipients=voters,
+    _notify(
+        voters,
         actor=locked_by,
         verb=Verb.EVENT_LOCKED,
         message=f"“{_short(event.title)}” is set for {_when(slot)}",
@@ -292,8 +288,8 @@ def notify_event_locked(sender, event, slot, locked_by=None, voters=(), **kwargs
 @receiver(event_signals.event_cancelled, dispatch_uid="notifications.event_cancelled")
 @never_breaks_the_action
 def notify_event_cancelled(sender, event, cancelled_by=None, voters=(), **kwargs):
-    notification_create_many(
-        recipients=voters,
+    _notify(
+        voters,
         actor=cancelled_by,
         verb=Verb.EVENT_CANCELLED,
         message=f"“{_short(event.title)}” was cancelled",
@@ -304,8 +300,8 @@ def notify_event_cancelled(sender, event, cancelled_by=None, voters=(), **kwargs
 @receiver(event_signals.event_reminder_due, dispatch_uid="notifications.event_reminder")
 @never_breaks_the_action
 def notify_event_reminder(sender, event, slot, recipients=(), **kwargs):
-    notification_create_many(
-        recipients=recipients,
+    _notify(
+        recipients,
         verb=Verb.EVENT_REMINDER,
         message=f"Reminder: “{_short(event.title)}” starts at {_when(slot)}",
         **_event_common(event, slot),
@@ -323,8 +319,8 @@ def notify_project_join_request(sender, join_request, **kwargs):
         project_memberships__project=project,
         project_memberships__role__in=[ProjectRole.OWNER, ProjectRole.MAINTAINER],
     )
-    notification_create_many(
-        recipients=managers,
+    _notify(
+        managers,
         actor=requester,
         verb=Verb.JOIN_REQUEST,
         message=f"@{requester.handle} asked to join {project.name}: {_short(join_request.message)}",
@@ -339,8 +335,8 @@ def notify_project_join_request(sender, join_request, **kwargs):
 @never_breaks_the_action
 def notify_project_join_request_accepted(sender, join_request, accepted_by=None, **kwargs):
     project = join_request.project
-    notification_create(
-        recipient=join_request.user,
+    _notify(
+        [join_request.user],
         actor=accepted_by,
         verb=Verb.JOIN_REQUEST_ACCEPTED,
         message=f"Your request to join {project.name} was accepted: you are a developer now",
@@ -358,8 +354,8 @@ def notify_project_join_request_accepted(sender, join_request, accepted_by=None,
 @never_breaks_the_action
 def notify_team_join_request(sender, join_request, **kwargs):
     team, requester = join_request.team, join_request.user
-    notification_create(
-        recipient=team.leader,
+    _notify(
+        [team.leader],
         actor=requester,
         verb=Verb.JOIN_REQUEST,
         message=f"@{requester.handle} asked to join your team {team.name}: {_short(join_request.message)}",
@@ -374,8 +370,8 @@ def notify_team_join_request(sender, join_request, **kwargs):
 @never_breaks_the_action
 def notify_team_join_request_accepted(sender, join_request, accepted_by=None, **kwargs):
     team = join_request.team
-    notification_create(
-        recipient=join_request.user,
+    _notify(
+        [join_request.user],
         actor=accepted_by,
         verb=Verb.JOIN_REQUEST_ACCEPTED,
         message=f"You are on team {team.name} now: your request to join was accepted",
@@ -401,8 +397,8 @@ def notify_hackathon_result(sender, hackathon, teams=(), **kwargs):
             outcome = f"your team {team.name} placed #{placed.final_rank} with {placed.final_score:.2f} points"
         else:
             outcome = f"your team {team.name} made no submission"
-        notification_create_many(
-            recipients=users,
+        _notify(
+            users,
             actor=hackathon.organizer,
             verb=Verb.HACKATHON_RESULT,
             message=f"Results of {hackathon.name} are out: {outcome}",
@@ -419,8 +415,8 @@ def notify_hackathon_result(sender, hackathon, teams=(), **kwargs):
 @receiver(gamification_signals.badge_awarded, dispatch_uid="notifications.badge_awarded")
 @never_breaks_the_action
 def notify_badge_awarded(sender, user, badge, user_badge=None, **kwargs):
-    notification_create(
-        recipient=user,
+    _notify(
+        [user],
         verb=Verb.BADGE_AWARDED,
         message=f"You earned the {badge.name} badge",
         link=f"/users/{user.pk}",

@@ -3,11 +3,11 @@
 from datetime import datetime
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from notifications.models import EmailDigest, Notification, NotificationPreference
 from rooms.conversations.selectors import unread_conversations_count
-from rooms.selectors import room_ids_of_member
+from rooms.selectors import room_ids_of_member, room_ids_visible_to
 from users.models import Follow, User
 
 DIGEST_MAX_NOTIFICATIONS = 20
@@ -24,6 +24,18 @@ def notification_list(*, user: User, unread: bool | None = None) -> QuerySet[Not
 
 def unread_count(*, user_id: int) -> int:
     return Notification.objects.filter(recipient_id=user_id, is_read=False).count()
+
+
+def unread_counts(*, user_ids: list[int]) -> dict[int, int]:
+    """unread_count for many users in one query (0 for those with none)."""
+    rows = (
+        Notification.objects.filter(recipient_id__in=user_ids, is_read=False)
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values_list("recipient_id", "n")
+    )
+    return {user_id: 0 for user_id in user_ids} | dict(rows)
 
 
 def preference_of(*, user: User) -> NotificationPreference:
@@ -58,7 +70,7 @@ def digest_top_posts(*, user: User, since: datetime, until: datetime) -> list:
     Post = apps.get_model("posts", "Post")
     my_rooms = room_ids_of_member(user)
     followed = Follow.objects.filter(follower=user).values("followee_id")
-    visible_to_me = Q(room__isnull=True) | Q(room__is_public=True) | Q(room_id__in=my_rooms)
+    visible_to_me = Q(room__isnull=True) | Q(room_id__in=room_ids_visible_to(user=user))
     posts = (
         Post.objects.filter(created_at__gte=since, created_at__lt=until)
         .filter(Q(room_id__in=my_rooms) | (Q(author_id__in=followed) & visible_to_me))

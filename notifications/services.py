@@ -22,6 +22,8 @@ from codenest.realtime import send_event_on_commit, user_group
 from notifications import selectors
 from notifications.models import DigestLog, DigestPeriod, EmailDigest, Notification, NotificationPreference, Verb
 from notifications.serializers import NotificationSerializer
+from rooms.models import Room
+from rooms.selectors import room_viewers_among
 from users.models import User
 from users.selectors import blocked_user_ids
 
@@ -44,10 +46,15 @@ def _push_unread_count(user_id: int) -> None:
     send_event_on_commit(user_group(user_id), {"type": "notification.unread_count", "count": count})
 
 
-def _push_created(notification: Notification) -> None:
-    count = selectors.unread_count(user_id=notification.recipient_id)
-    event = {"type": "notification.created", "notification": _as_event_payload(notification), "unread_count": count}
-    send_event_on_commit(user_group(notification.recipient_id), event)
+def _push_created(notifications: list[Notification]) -> None:
+    counts = selectors.unread_counts(user_ids=[notification.recipient_id for notification in notifications])
+    for notification in notifications:
+        event = {
+            "type": "notification.created",
+            "notification": _as_event_payload(notification),
+            "unread_count": counts[notification.recipient_id],
+        }
+        send_event_on_commit(user_group(notification.recipient_id), event)
 
 
 # --- notifications ---------------------------------------------------------------------------
@@ -75,11 +82,8 @@ def notification_create_many(
         blocked = blocked_user_ids(actor_id)
         unique = {pk: user for pk, user in unique.items() if pk not in blocked}
     muted = selectors.muted_verbs_by_user(user_ids=list(unique))
-    created = []
-    for user_id, user in unique.items():
-        if verb in muted.get(user_id, ()):
-            continue
-        notification = Notification.objects.create(
+    rows = [
+        Notification(
             recipient=user,
             actor=actor,
             verb=verb,
@@ -89,9 +93,39 @@ def notification_create_many(
             target_id=target_id,
             data=data or {},
         )
-        _push_created(notification)
-        created.append(notification)
+        for user_id, user in unique.items()
+        if verb not in muted.get(user_id, ())
+    ]
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)  # one INSERT however many recipients
+    _push_created(created)
     return created
+
+
+@transaction.atomic
+def notifications_create_for(
+    *,
+    recipient_ids: Iterable[int],
+    verb: str,
+    message: str,
+    actor_id: int | None = None,
+    room_id: int | None = None,
+    **fields: Any,
+) -> list[Notification]:
+    """notification_create_many by ids, as a task calls it. With `room_id`, only the recipients who
+    may see that room's content are notified (defence in depth: senders already narrow mentions)."""
+    ids = list(dict.fromkeys(recipient_ids))
+    if room_id is not None:
+        room = Room.objects.filter(pk=room_id).first()
+        viewers = room_viewers_among(room=room, user_ids=ids) if room is not None else set()  # deleted meanwhile
+        ids = [user_id for user_id in ids if user_id in viewers]
+    if not ids:
+        return []
+    users = User.objects.in_bulk(ids)
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+    recipients = [users[user_id] for user_id in ids if user_id in users]
+    return notification_create_many(recipients=recipients, verb=verb, message=message, actor=actor, **fields)
 
 
 def notification_create(*, recipient: User, verb: str, message: str, **fields: Any) -> Notification | None:
@@ -135,6 +169,17 @@ def notification_create_once(
         current.created_at = timezone.now()
         current.save(update_fields=["message", "actor", "data", "created_at"])
     return current
+
+
+def notification_create_once_for(
+    *, recipient_id: int, actor_id: int | None = None, **fields: Any
+) -> Notification | None:
+    """notification_create_once by ids, as a task calls it (None when the recipient is gone)."""
+    recipient = User.objects.filter(pk=recipient_id).first()
+    if recipient is None:
+        return None
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+    return notification_create_once(recipient=recipient, actor=actor, **fields)
 
 
 @transaction.atomic

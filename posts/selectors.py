@@ -13,8 +13,7 @@ from django.utils import timezone
 from api.params import MAX_ID, is_plain_integer
 from codenest.errors import NotFound
 from posts.models import Comment, Post, Tag, Vote
-from rooms.models import Room
-from rooms.selectors import room_ids_of_member
+from rooms.selectors import room_ids_of_member, room_ids_visible_to
 from uploads.models import LinkPreview, Upload
 from users.models import Follow, User
 from users.types import Viewer, is_signed_in
@@ -25,17 +24,11 @@ SEARCH_CONFIG = "english"
 
 def uploads_readable_through_posts(user: Viewer) -> Q:
     """Images of the posts the user may see (registered with uploads.access)."""
-    return Q(posts__room__isnull=True, posts__isnull=False) | Q(posts__room_id__in=visible_room_ids(user))
-
-
-def visible_room_ids(user: Viewer) -> QuerySet:
-    """Subquery: ids of the public rooms and of the rooms the user belongs to."""
-    rooms = Room.objects.chat_rooms()  # never conversations
-    return rooms.filter(Q(is_public=True) | Q(pk__in=room_ids_of_member(user))).values("pk")
+    return Q(posts__room__isnull=True, posts__isnull=False) | Q(posts__room_id__in=room_ids_visible_to(user=user))
 
 
 def _visibility(user: Viewer) -> Q:
-    return Q(room__isnull=True) | Q(room_id__in=visible_room_ids(user))
+    return Q(room__isnull=True) | Q(room_id__in=room_ids_visible_to(user=user))
 
 
 def _my_vote(user: Viewer, target: str) -> Coalesce | Value:
@@ -191,18 +184,7 @@ def comment_get_visible(*, comment_id: int, user: Viewer) -> Comment:
 
 def comment_list_visible_to(*, user: Viewer) -> QuerySet[Comment]:
     return (
-        Comment.objects.filter(Q(post__room__isnull=True) | Q(post__room_id__in=visible_room_ids(user)))
+        Comment.objects.filter(Q(post__room__isnull=True) | Q(post__room_id__in=room_ids_visible_to(user=user)))
         .select_related("author")
         .annotate(my_vote=_my_vote(user, "comment"))
     )
-
-
-def users_who_can_see(*, users: list[User], room_id: int | None) -> list[User]:
-    """Narrow a list of users (e.g. @mentions) to those who may see content in the room."""
-    if room_id is None or not users:
-        return users
-    room = Room.objects.filter(pk=room_id).only("is_public").first()
-    if room is None or room.is_public:
-        return users
-    member_ids = set(room.memberships.filter(user_id__in=[u.pk for u in users]).values_list("user_id", flat=True))
-    return [u for u in users if u.pk in member_ids]

@@ -13,18 +13,18 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from codenest.realtime import send_signal_on_commit
+from codenest.services import model_update
 from posts import signals
 from posts.models import MAX_COMMENT_DEPTH, PATH_SEGMENT_WIDTH, Comment, Post, PostKind, Report, ReportStatus, Tag, Vote
 from posts.permissions import can_delete_comment, can_delete_post
 from posts.ranking import hot_rank, hot_rank_expression
-from posts.selectors import SEARCH_CONFIG, users_who_can_see
+from posts.selectors import SEARCH_CONFIG
 from rooms.models import Message, Room
-from rooms.selectors import is_room_member
+from rooms.selectors import is_room_member, mentioned_viewers
 from rooms.services import message_delete_by_staff
 from uploads.previews import links_in, previews_for_text
 from uploads.services import uploads_for_attaching
 from users.models import User
-from users.selectors import users_mentioned_in
 from users.services import require_verified_email
 
 POST_EDITABLE_FIELDS = ("title", "content", "kind", "code_language", "url")
@@ -99,9 +99,7 @@ def post_create(
         post.images.set(pictures)
     _fetch_previews_after_commit(post)
     post_refresh_search_vector(posts=Post.objects.filter(pk=post.pk))
-    mentioned = users_who_can_see(
-        users=users_mentioned_in(f"{title}\n{content}", exclude_id=author.pk), room_id=post.room_id
-    )
+    mentioned = mentioned_viewers(room=room_obj, text=f"{title}\n{content}", author_id=author.pk)
     send_signal_on_commit(signals.post_created, sender=Post, post=post, mentioned_users=mentioned)
     return post
 
@@ -115,15 +113,12 @@ def post_update(*, post: Post, editor: User, data: dict) -> Post:
     merged_url = data.get("url", post.url)
     if merged_kind == PostKind.LINK and not merged_url:
         raise ValidationError({"url": ["A link post needs a url."]})
-    changed = [field for field in POST_EDITABLE_FIELDS if field in data and getattr(post, field) != data[field]]
-    for field in changed:
-        setattr(post, field, data[field])
     tags_changed = "tags" in data and sorted(set(data["tags"])) != sorted(t.name for t in post.tags.all())
-    if changed or tags_changed:
-        post.edited_at = timezone.now()
-        post.save(update_fields=[*changed, "edited_at"])
+    changed = model_update(instance=post, fields=POST_EDITABLE_FIELDS, data=data, touch="edited_at")
     if tags_changed:
         post.tags.set(_tags_named(data["tags"]))
+        if not changed:  # new tags alone are an edit too
+            model_update(instance=post, fields=["edited_at"], data={"edited_at": timezone.now()})
     if {"title", "content"} & set(changed):
         post_refresh_search_vector(posts=Post.objects.filter(pk=post.pk))
     if {"url", "content"} & set(changed):
@@ -200,7 +195,7 @@ def comment_create(*, post: Post, author: User, content: str, parent: int | None
     comment.path = (parent_obj.path if parent_obj else "") + _path_segment(comment.pk)
     comment.save(update_fields=["path"])
     Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
-    mentioned = users_who_can_see(users=users_mentioned_in(content, exclude_id=author.pk), room_id=post.room_id)
+    mentioned = mentioned_viewers(room=post.room, text=content, author_id=author.pk)
     comment.post = post
     send_signal_on_commit(signals.comment_created, sender=Comment, comment=comment, mentioned_users=mentioned)
     return comment

@@ -15,11 +15,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
-from django.dispatch import Signal
 from django.utils import timezone
 
 from codenest.errors import NotFound, conflict_on
 from codenest.realtime import send_signal_on_commit
+from codenest.services import model_update
 from codenest.slugs import unique_slug
 from projects import live, signals
 from projects.crypto import decrypt_secret, encrypt_secret
@@ -62,10 +62,6 @@ PROJECT_FIELDS = ("name", "description", "visibility", "status", "looking_for_me
 TASK_TITLE_MAX = Task._meta.get_field("title").max_length
 TASK_DESCRIPTION_MAX = Task._meta.get_field("description").max_length
 TASK_FIELDS = ("title", "description", "priority", "due_date", "position")
-
-
-def _announce(signal: Signal, sender: object, **kwargs: Any) -> None:
-    send_signal_on_commit(signal, sender=sender, **kwargs)
 
 
 def _require_role(*, project: Project, actor: User, role: str, action: str) -> str:
@@ -132,7 +128,7 @@ def project_create(
         )
     project.required_skills.set(skills_named(required_skills))
     ProjectMember.objects.create(project=project, user=owner, role=ProjectRole.OWNER)
-    _announce(signals.project_created, Project, project=project, owner=owner)
+    send_signal_on_commit(signals.project_created, sender=Project, project=project, owner=owner)
     return project
 
 
@@ -140,27 +136,19 @@ def project_create(
 def project_update(*, project: Project, actor: User, data: dict) -> Project:
     require_verified_email(actor)
     _require_role(project=project, actor=actor, role=ProjectRole.MAINTAINER, action="edit the project")
-    changed = [name for name in PROJECT_FIELDS if name in data]
-    for name in changed:
-        setattr(project, name, data[name])
+    values = {name: data[name] for name in (*PROJECT_FIELDS, "repo_url") if name in data}
     if "name" in data:
-        project.slug = _unique_slug(data["name"], exclude_id=project.pk)
-        changed.append("slug")
+        values["slug"] = _unique_slug(data["name"], exclude_id=project.pk)
     if "room" in data:
-        project.room = _room_for(room_id=data["room"], user=actor)
-        changed.append("room")
+        values["room"] = _room_for(room_id=data["room"], user=actor)
     if "repo_url" in data:
         _check_repo_url(data["repo_url"])
-        project.repo_url = data["repo_url"]
-        changed.append("repo_url")
     if "github_token" in data:
-        project.github_token_encrypted = encrypt_secret(data["github_token"])
-        changed.append("github_token_encrypted")
-    if changed:
-        project.save(update_fields=[*changed, "updated_at"])
+        values["github_token_encrypted"] = encrypt_secret(data["github_token"])
+    changed = model_update(instance=project, fields=values.keys(), data=values, touch="updated_at")
     if "required_skills" in data:
         project.required_skills.set(skills_named(data["required_skills"]))
-    if "visibility" in data:  # made private: watchers who are not members lose the socket
+    if "visibility" in changed:  # made private: watchers who are not members lose the socket
         live.access_changed(project.pk)
     return project
 
@@ -219,7 +207,9 @@ def member_add(
         member = ProjectMember.objects.create(project=project, user=user, role=role)
     # Accepting a join request says so, so listeners can tell "added" from "request accepted".
     via_request = {"join_request": join_request} if join_request is not None else {}
-    _announce(signals.member_added, ProjectMember, project=project, user=user, role=role, added_by=actor, **via_request)
+    send_signal_on_commit(
+        signals.member_added, sender=ProjectMember, project=project, user=user, role=role, added_by=actor, **via_request
+    )
     live.member_changed(member, "member.added")
     return member
 
@@ -312,36 +302,34 @@ def task_create(
     )
     _set_labels(task, labels)
     live.task_changed(task, "task.created")
-    _announce(signals.task_created, Task, task=task, actor=actor)
+    send_signal_on_commit(signals.task_created, sender=Task, task=task, actor=actor)
     if assignee is not None:
-        _announce(signals.task_assigned, Task, task=task, assignee=assignee, assigned_by=actor)
+        send_signal_on_commit(signals.task_assigned, sender=Task, task=task, assignee=assignee, assigned_by=actor)
     return task
 
 
 @transaction.atomic
 def task_update(*, task: Task, actor: User, data: dict) -> Task:
     _require_role(project=task.project, actor=actor, role=ProjectRole.DEVELOPER, action="edit tasks")
-    changed = [name for name in TASK_FIELDS if name in data]
-    for name in changed:
-        setattr(task, name, data[name])
     old_status, old_assignee_id = task.status, task.assignee_id
-    if "status" in data:
-        task.status = data["status"]
-        changed.append("status")
+    values = {name: data[name] for name in (*TASK_FIELDS, "status") if name in data}
     if "assignee" in data:
-        task.assignee = _assignee_for(project=task.project, assignee_id=data["assignee"])
-        changed.append("assignee")
-    if changed:
-        task.save(update_fields=[*changed, "updated_at"])
+        values["assignee"] = _assignee_for(project=task.project, assignee_id=data["assignee"])
+    changed = model_update(instance=task, fields=values.keys(), data=values, touch="updated_at")
     if "labels" in data:
         _set_labels(task, data["labels"])
     if changed or "labels" in data:
         live.task_changed(task, "task.updated")
     if task.assignee_id is not None and task.assignee_id != old_assignee_id:
-        _announce(signals.task_assigned, Task, task=task, assignee=task.assignee, assigned_by=actor)
+        send_signal_on_commit(signals.task_assigned, sender=Task, task=task, assignee=task.assignee, assigned_by=actor)
     if task.status != old_status:
-        _announce(
-            signals.task_status_changed, Task, task=task, old_status=old_status, new_status=task.status, actor=actor
+        send_signal_on_commit(
+            signals.task_status_changed,
+            sender=Task,
+            task=task,
+            old_status=old_status,
+            new_status=task.status,
+            actor=actor,
         )
     return task
 
@@ -391,7 +379,9 @@ def member_save_by_staff(*, member: ProjectMember) -> ProjectMember:
     member.save()
     if created:
         project, user = member.project, member.user
-        _announce(signals.member_added, ProjectMember, project=project, user=user, role=member.role, added_by=None)
+        send_signal_on_commit(
+            signals.member_added, sender=ProjectMember, project=project, user=user, role=member.role, added_by=None
+        )
     live.member_changed(member, "member.added" if created else "member.updated")
     return member
 
@@ -590,14 +580,19 @@ def commits_record(*, project: Project, commits: list[CommitData], branch: str =
         live.commit_new(commit)
         if task is None:
             continue
-        _announce(signals.commit_linked, Commit, commit=commit, task=task, user=author)
+        send_signal_on_commit(signals.commit_linked, sender=Commit, commit=commit, task=task, user=author)
         if task.status != TaskStatus.DONE:
             old_status, task.status = task.status, TaskStatus.DONE
             task.save(update_fields=["status", "updated_at"])
             live.task_changed(task, "task.updated")
             closed.append((task, commit))
-            _announce(
-                signals.task_status_changed, Task, task=task, old_status=old_status, new_status=task.status, actor=None
+            send_signal_on_commit(
+                signals.task_status_changed,
+                sender=Task,
+                task=task,
+                old_status=old_status,
+                new_status=task.status,
+                actor=None,
             )
     _tell_room_about_commits(project, stored, closed, branch)
     return stored
@@ -697,7 +692,7 @@ def join_request_create(*, project: Project, user: User, message: str = "") -> P
             join_request = ProjectJoinRequest.objects.create(project=project, user=user, message=message)
     except IntegrityError:
         raise ValidationError({"detail": ["You already have a pending request to join this project."]}) from None
-    _announce(signals.join_request_created, ProjectJoinRequest, join_request=join_request)
+    send_signal_on_commit(signals.join_request_created, sender=ProjectJoinRequest, join_request=join_request)
     return join_request
 
 
@@ -741,7 +736,9 @@ def join_request_accept(*, project: Project, actor: User, request_id: int) -> Pr
         join_request=join_request,
     )
     _decide(join_request, status=JoinRequestStatus.ACCEPTED, actor=actor)
-    _announce(signals.join_request_accepted, ProjectJoinRequest, join_request=join_request, accepted_by=actor)
+    send_signal_on_commit(
+        signals.join_request_accepted, sender=ProjectJoinRequest, join_request=join_request, accepted_by=actor
+    )
     return join_request
 
 

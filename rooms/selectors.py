@@ -1,4 +1,8 @@
-"""Reads of the rooms app that other apps rely on: visibility and membership."""
+"""Reads of the rooms app that other apps rely on: visibility and membership.
+
+Who may see a room is decided here and nowhere else: room_list_visible_to / room_ids_visible_to for
+lists, room_is_visible_to for one room, room_viewers_among for who of some users may see its content.
+"""
 
 from collections.abc import Iterable
 
@@ -10,6 +14,7 @@ from django.db.models.functions import Coalesce
 from codenest.errors import NotFound
 from rooms.models import Ban, Membership, Message, ParticipantStatus, Reaction, ReadMarker, Role, Room, RoomTag
 from users.models import User
+from users.selectors import users_mentioned_in
 from users.types import Viewer, is_signed_in
 
 # A message's files and previews: one query each for a whole page of messages.
@@ -34,6 +39,47 @@ def room_list_visible_to(user: Viewer) -> QuerySet[Room]:
     return rooms.filter(Q(is_public=True) | Q(pk__in=room_ids_of_member(user)))
 
 
+def room_ids_visible_to(*, user: Viewer) -> QuerySet:
+    """A subquery of the ids of room_list_visible_to(user): public rooms plus mine, never conversations."""
+    return room_list_visible_to(user).values("pk")
+
+
+def room_is_visible_to(*, room: Room, user: Viewer) -> bool:
+    """May the user see this room or conversation at all (open it, read its page)?
+
+    A conversation is visible to its participants only (a pending request's recipient too, so they can
+    answer it; not once declined); a topic room to anyone when public, else to its members.
+    """
+    if membership_of(room=room, user=user) is not None:
+        return True
+    return room.is_public and not room.is_conversation
+
+
+def room_viewers_among(*, room: Room | None, user_ids: Iterable[int]) -> set[int]:
+    """Those of `user_ids` who may see content posted in the room: who hears of a mention, a post, a comment.
+
+    Content in no room (a feed post) is seen by everyone. A banned user sees nothing of the room, also
+    while still holding a membership (a join that raced the ban). A private room's or a conversation's
+    content reaches its active participants only: not a pending or declined request's recipient.
+    One query.
+    """
+    ids = set(user_ids)
+    if room is None or not ids:
+        return ids
+    if room.is_public and not room.is_conversation:
+        return ids - set(Ban.objects.filter(room=room, user_id__in=ids).values_list("user_id", flat=True))
+    banned = Ban.objects.filter(room=room, user_id=OuterRef("user_id"))
+    members = Membership.objects.filter(room=room, user_id__in=ids, status=ParticipantStatus.ACTIVE)
+    return set(members.exclude(Exists(banned)).values_list("user_id", flat=True))
+
+
+def mentioned_viewers(*, room: Room | None, text: str, author_id: int | None) -> list[User]:
+    """The users @mentioned in `text` (not its author) who may see it where it is posted."""
+    mentioned = users_mentioned_in(text, exclude_id=author_id)
+    viewers = room_viewers_among(room=room, user_ids=[user.pk for user in mentioned])
+    return [user for user in mentioned if user.pk in viewers]
+
+
 def room_ids_of_member(user: Viewer) -> QuerySet:
     """A subquery of the ids of the rooms (not conversations) the user belongs to (empty for anonymous users)."""
     if not is_signed_in(user):
@@ -56,10 +102,7 @@ def room_get_for_user(*, room_id: int, user: Viewer) -> Room:
     room = Room.objects.filter(pk=room_id).first()
     if room is None:
         raise NotFound("No such room.")
-    visible = membership_of(room=room, user=user) is not None
-    if not visible and not room.is_conversation:
-        visible = room.is_public
-    if not visible:
+    if not room_is_visible_to(room=room, user=user):
         raise NotFound("No such room.")
     return room
 
@@ -140,9 +183,7 @@ def room_list(
     *, user: Viewer, tags: list[str] | None = None, search: str | None = None, mine: bool = False
 ) -> QuerySet[Room]:
     """Public rooms plus mine, newest first; `tags` match any of them."""
-    member_of = room_ids_of_member(user)
-    visible = Q(pk__in=member_of) if mine else Q(is_public=True) | Q(pk__in=member_of)
-    rooms = Room.objects.chat_rooms().filter(visible)
+    rooms = Room.objects.chat_rooms().filter(pk__in=room_ids_of_member(user)) if mine else room_list_visible_to(user)
     if tags:
         rooms = rooms.filter(pk__in=RoomTag.objects.filter(name__in=tags).values("room_id"))
     if search:

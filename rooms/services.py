@@ -7,17 +7,16 @@ import re
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 
 from codenest.errors import NotFound, conflict_on
 from codenest.realtime import room_group, send_event, send_event_on_commit, send_signal_on_commit, user_group
+from codenest.services import model_update
 from rooms import presence, signals
 from rooms.conversations import rules as conversation_rules
 from rooms.models import (
@@ -35,22 +34,18 @@ from rooms.models import (
     RoomTag,
 )
 from rooms.permissions import require_member, require_moderator, require_outranks, require_owner
-from rooms.selectors import MESSAGE_FILES, attach_reactions, membership_of
+from rooms.selectors import MESSAGE_FILES, attach_reactions, membership_of, mentioned_viewers
 from rooms.serializers import message_payload, user_summary
 from uploads.previews import links_in, previews_for_text
 from uploads.services import uploads_for_attaching
 from users.models import User
-from users.selectors import users_mentioned_in
 from users.services import require_verified_email
 
 DEFAULT_INVITE_HOURS = 24 * 7
+ROOM_EDITABLE_FIELDS = ("name", "description", "is_public")
 POSTABLE_KINDS = (MessageKind.TEXT, MessageKind.CODE)
 # The whole message is one fenced block: ```lang\n...\n```
 FENCED_BLOCK_RE = re.compile(r"\A\s*```([\w+#.-]{0,30})[ \t]*\n(.*?)\n?```\s*\Z", re.DOTALL)
-
-
-def _on_commit_send(signal: Signal, sender: object, **kwargs: Any) -> None:
-    send_signal_on_commit(signal, sender=sender, **kwargs)
 
 
 # --- rooms -----------------------------------------------------------------------------------
@@ -97,8 +92,8 @@ def room_create(
         )
     Membership.objects.create(room=room, user=creator, role=Role.OWNER)
     _set_tags(room, tags)
-    _on_commit_send(signals.room_created, sender=Room, room=room, creator=creator)
-    _on_commit_send(signals.room_joined, sender=Room, room=room, user=creator)
+    send_signal_on_commit(signals.room_created, sender=Room, room=room, creator=creator)
+    send_signal_on_commit(signals.room_joined, sender=Room, room=room, user=creator)
     return room
 
 
@@ -108,11 +103,8 @@ def room_update(*, room: Room, actor: User, data: dict) -> Room:
     require_moderator(membership_of(room=room, user=actor))
     if "name" in data and not data["name"].strip():
         raise ValidationError({"name": ["A room needs a name."]})
-    changed = [field for field in ("name", "description", "is_public") if field in data]
-    for field in changed:
-        setattr(room, field, data[field].strip() if field == "name" else data[field])
-    if changed:
-        room.save(update_fields=changed)
+    values = {**data, "name": data["name"].strip()} if "name" in data else data
+    model_update(instance=room, fields=ROOM_EDITABLE_FIELDS, data=values)
     if "tags" in data:
         _set_tags(room, data["tags"])
     return room
@@ -168,7 +160,7 @@ def room_join(*, room: Room, user: User, code: str | None = None) -> Membership:
         return Membership.objects.get(room=room, user=user)
     if invite is not None:
         Invite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
-    _on_commit_send(signals.room_joined, sender=Room, room=room, user=user)
+    send_signal_on_commit(signals.room_joined, sender=Room, room=room, user=user)
     return membership
 
 
@@ -193,7 +185,7 @@ def room_leave(*, room: Room, user: User) -> None:
         raise ValidationError({"detail": ["Hand ownership to another member before leaving: you are the last owner."]})
     membership.delete()
     _announce_removal(room, user, reason="left")
-    _on_commit_send(signals.room_left, sender=Room, room=room, user=user)
+    send_signal_on_commit(signals.room_left, sender=Room, room=room, user=user)
 
 
 def _target_membership(room: Room, user: User) -> Membership:
@@ -226,7 +218,7 @@ def member_kick(*, room: Room, actor: User, user: User) -> None:
     require_outranks(actor_membership, target.role)
     target.delete()
     _announce_removal(room, user, reason="kicked")
-    _on_commit_send(signals.member_removed, sender=Room, room=room, user=user, by=actor, banned=False)
+    send_signal_on_commit(signals.member_removed, sender=Room, room=room, user=user, by=actor, banned=False)
 
 
 @transaction.atomic
@@ -254,7 +246,7 @@ def _ban(*, room: Room, user: User, by: User, reason: str, membership: Membershi
             raise ValidationError({"user": ["The last owner of a room cannot be banned from it."]})
         membership.delete()
     _announce_removal(room, user, reason="banned")
-    _on_commit_send(signals.member_removed, sender=Room, room=room, user=user, by=by, banned=True)
+    send_signal_on_commit(signals.member_removed, sender=Room, room=room, user=user, by=by, banned=True)
     return ban
 
 
@@ -287,7 +279,9 @@ def invite_create(
         expires_at=timezone.now() + timedelta(hours=hours),
         max_uses=max_uses,
     )
-    _on_commit_send(signals.invite_created, sender=Invite, room=room, invite=invite, inviter=inviter, invitee=invitee)
+    send_signal_on_commit(
+        signals.invite_created, sender=Invite, room=room, invite=invite, inviter=inviter, invitee=invitee
+    )
     return invite
 
 
@@ -308,20 +302,6 @@ def detect_code_block(content: str) -> tuple[str, str] | None:
     if match is None or "```" in match.group(2):
         return None
     return match.group(1).lower(), match.group(2)
-
-
-def _mentioned_viewers(room: Room, message: Message) -> list:
-    mentioned = users_mentioned_in(message.content, exclude_id=message.author_id)
-    if not mentioned:
-        return []
-    ids = [user.pk for user in mentioned]
-    banned = set(Ban.objects.filter(room=room, user_id__in=ids).values_list("user_id", flat=True))
-    if room.is_public:
-        return [user for user in mentioned if user.pk not in banned]
-    # In a conversation only those who take part hear of it (not a pending or declined request).
-    members = Membership.objects.filter(room=room, user_id__in=ids, status=ParticipantStatus.ACTIVE)
-    member_ids = set(members.values_list("user_id", flat=True))
-    return [user for user in mentioned if user.pk in member_ids]
 
 
 def _broadcast_message(message: Message, event_type: str) -> dict:
@@ -408,8 +388,8 @@ def message_post(
         message.attachments.set(files)
     _publish(message)
     _fetch_previews_after_commit(message)
-    mentioned = _mentioned_viewers(room, message)
-    _on_commit_send(signals.message_posted, sender=Message, message=message, mentioned_users=mentioned)
+    mentioned = mentioned_viewers(room=room, text=message.content, author_id=message.author_id)
+    send_signal_on_commit(signals.message_posted, sender=Message, message=message, mentioned_users=mentioned)
     return message, True
 
 

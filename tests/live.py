@@ -139,3 +139,77 @@ def daphne_server(tmp_path: Path, **env_overrides):
         yield server
     finally:
         stop(proc)
+
+
+def drop_broker_connections() -> None:
+    """Forget pooled broker connections and producers (as Celery does after a fork) so the next
+    publish connects to the broker_url set now. The old pool is left open: code elsewhere may hold it."""
+    from codenest import celery_app
+
+    celery_app._after_fork()
+
+
+def route_tasks_to(routes) -> None:
+    """Apply conf.task_routes now (Celery caches the router built from them)."""
+    from codenest import celery_app
+
+    celery_app.conf.task_routes = routes
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.__dict__.pop("router", None)
+
+
+@contextmanager
+def celery_broker(url: str, queue: str):
+    """Send tasks to the broker at `url`, on a queue of this test's own, instead of running them
+    in-process; the queue's keys are removed afterwards when the broker is Redis."""
+    from codenest import celery_app
+
+    conf = celery_app.conf
+    saved = (conf.task_always_eager, conf.broker_url, conf.task_routes)
+    conf.task_always_eager, conf.broker_url = False, url
+    route_tasks_to({"*": {"queue": queue}})
+    drop_broker_connections()
+    try:
+        yield url
+    finally:
+        conf.task_always_eager, conf.broker_url = saved[:2]
+        route_tasks_to(saved[2])
+        drop_broker_connections()
+        if url.startswith("redis"):
+            delete_redis_keys(url, f"{queue}*", f"_kombu.binding*.{queue}*")
+
+
+@contextmanager
+def start_celery_worker(tmp_path: Path, *, broker: str, queue: str, **env_overrides):
+    """A real `celery -A codenest worker` on `queue` of `broker`, against the test database; yields
+    the process (its log is `tmp_path/celery-worker-<queue>.log`). Stopped on exit."""
+    log_path = tmp_path / f"celery-worker-{queue}.log"
+    env = server_env(
+        REDIS_URL=broker,
+        CELERY_BROKER_URL=broker,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        CACHE_KEY_PREFIX=queue,
+        CHANNEL_LAYER_PREFIX=queue,
+        **env_overrides,
+    )
+    command = [sys.executable, "-m", "celery", "-A", "codenest", "worker", "--pool=solo", "--loglevel=info"]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--queues", queue]
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker.log_path = log_path
+    try:
+        yield worker
+    finally:
+        stop(worker)
+
+
+def wait_until(condition, *, timeout: float, proc: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if proc.poll() is not None:
+            break
+        time.sleep(0.25)
+    log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    pytest.fail(f"condition not met within {timeout}s (exit code {proc.poll()}); log:\n{log[-4000:]}")

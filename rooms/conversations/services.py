@@ -5,10 +5,11 @@ import secrets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from codenest.realtime import send_signal_on_commit
 from rooms import signals
 from rooms.conversations import rules
 from rooms.models import Membership, ParticipantStatus, Role, Room, RoomKind
-from rooms.services import _announce_removal, _on_commit_send, message_post
+from rooms.services import _announce_removal, message_post
 from users.models import User
 from users.services import require_verified_email
 
@@ -55,7 +56,9 @@ def _add_participants(room: Room, starter: User, others: list[User]) -> list[Use
 
 
 def _announce_start(room: Room, starter: User, requested: list[User]) -> None:
-    _on_commit_send(signals.conversation_started, sender=Room, room=room, starter=starter, requested_users=requested)
+    send_signal_on_commit(
+        signals.conversation_started, sender=Room, room=room, starter=starter, requested_users=requested
+    )
 
 
 def _direct_with(*, starter: User, other: User) -> tuple[Room, bool]:

@@ -57,19 +57,3 @@ def on_commit(django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return run
-
-
-@pytest.fixture
-def captured_events(monkeypatch):
-    """Real-time events sent after commit, recorded in order (the channel layer still gets them)."""
-    from codenest import realtime
-
-    events = []
-    original = realtime.send_event
-
-    def record(group, event):
-        events.append((group, event))
-        original(group, event)
-
-    monkeypatch.setattr(realtime, "send_event", record)
-    return events

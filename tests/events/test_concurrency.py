@@ -144,7 +144,11 @@ def test_reminder_task_run_concurrently_sends_each_reminder_once(django_capture_
         events.append(event)
     starts_at = Event.objects.get(pk=events[0].pk).locked_slot.starts_at
     with time_machine.travel(starts_at - timedelta(minutes=55)):
-        results = run_together([lambda: send_event_reminders.apply().get() for _ in range(4)])
+        # The reminders' notifications are eager subtasks here, and an eager subtask sets Celery's
+        # process-wide "no result.get() inside a task" guard while it runs: other threads would trip on it.
+        results = run_together(
+            [lambda: send_event_reminders.apply().get(disable_sync_subtasks=False) for _ in range(4)]
+        )
     assert sum(results) == 8, results
     reminders = Notification.objects.filter(verb="event_reminder")
     assert reminders.count() == 8 * 3

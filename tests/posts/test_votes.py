@@ -15,15 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def captured_votes():
-    events = []
-
-    def receiver(sender, **kwargs):
-        events.append(kwargs)
-
-    signals.vote_cast.connect(receiver, weak=False)
-    yield events
-    signals.vote_cast.disconnect(receiver)
+def captured_votes(recording_signals):
+    """The kwargs of each vote_cast sent so far, in order: call it after the votes."""
+    sent = recording_signals(signals.vote_cast)
+    return lambda: sent.of(signals.vote_cast)
 
 
 def vote(client, post_id, value):
@@ -55,12 +50,12 @@ def test_up_down_withdraw(user, auth_client, django_capture_on_commit_callbacks,
         body = vote(auth_client, post.id, 0).json()
     assert (body["score"], body["upvotes"], body["downvotes"], body["my_vote"]) == (0, 0, 0, 0)
     assert_post_counters(post.id)
-    assert [(e["value"], e["previous_value"], e["karma_delta"]) for e in captured_votes] == [
+    assert [(e["value"], e["previous_value"], e["karma_delta"]) for e in captured_votes()] == [
         (1, 0, 1),
         (-1, 1, -2),
         (0, -1, 1),
     ]
-    assert all(e["author"] == author and e["voter"] == user and e["target"].pk == post.id for e in captured_votes)
+    assert all(e["author"] == author and e["voter"] == user and e["target"].pk == post.id for e in captured_votes())
 
 
 def test_repeated_vote_is_idempotent(auth_client, django_capture_on_commit_callbacks, captured_votes):
@@ -69,7 +64,7 @@ def test_repeated_vote_is_idempotent(auth_client, django_capture_on_commit_callb
         vote(auth_client, post.id, 1)
         body = vote(auth_client, post.id, 1).json()
     assert body["score"] == 1 and body["upvotes"] == 1
-    assert len(captured_votes) == 1
+    assert len(captured_votes()) == 1
     assert Vote.objects.count() == 1
 
 
@@ -133,8 +128,8 @@ def test_comment_votes(user, auth_client, django_capture_on_commit_callbacks, ca
     assert (body["score"], body["my_vote"]) == (-1, -1)
     comment.refresh_from_db()
     assert (comment.score, comment.upvotes, comment.downvotes) == (-1, 0, 1)
-    assert captured_votes[0]["target"].pk == comment.id and isinstance(captured_votes[0]["target"], Comment)
-    assert captured_votes[0]["author"] == comment.author
+    assert captured_votes()[0]["target"].pk == comment.id and isinstance(captured_votes()[0]["target"], Comment)
+    assert captured_votes()[0]["author"] == comment.author
     listed = auth_client.get(f"{post_url(comment.post_id)}comments/").json()["results"][0]
     assert listed["my_vote"] == -1
 

@@ -45,19 +45,10 @@ PROJECT_SIGNALS = [
 
 
 @pytest.fixture
-def captured():
+def captured(recording_signals):
     """The projects signals sent during a test, as (signal, kwargs) in order.
 
     Services send them on commit: wrap the request in django_capture_on_commit_callbacks(execute=True)
     (or use a transactional test) for them to fire.
     """
-    events = []
-
-    def receiver(signal, sender, **kwargs):
-        events.append((signal, kwargs))
-
-    for signal in PROJECT_SIGNALS:
-        signal.connect(receiver, weak=False, dispatch_uid="tests.projects.captured")
-    yield events
-    for signal in PROJECT_SIGNALS:
-        signal.disconnect(dispatch_uid="tests.projects.captured")
+    return recording_signals(*PROJECT_SIGNALS).signals

@@ -5,17 +5,13 @@ request with a rate limit, so the sync only completes if the task really retries
 """
 
 import os
-import subprocess
-import sys
-import time
 import uuid
 
 import pytest
 
-from codenest import celery_app
 from projects.models import Commit, Project, Task
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
-from tests.live import BASE_DIR, delete_redis_keys, redis_url_or_skip, server_env, stop
+from tests.live import celery_broker, redis_url_or_skip, start_celery_worker, wait_until
 from tests.projects.github_server import FakeRepo, fake_github, make_commit
 
 # This app's own Redis database, so no other helper's worker takes our tasks (and we not theirs).
@@ -31,47 +27,11 @@ def projects_redis_url() -> str:
     return url if os.environ.get("REDIS_URL") else f"{url.rsplit('/', 1)[0]}/{PROJECTS_REDIS_DB}"
 
 
-def wait_until(condition, *, timeout: float, proc: subprocess.Popen, log_path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        if proc.poll() is not None:
-            break
-        time.sleep(0.25)
-    log = log_path.read_text(errors="replace") if log_path.exists() else ""
-    pytest.fail(f"condition not met within {timeout}s (worker exit code {proc.poll()}); worker log:\n{log[-4000:]}")
-
-
-def drop_broker_connections() -> None:
-    """Forget pooled broker connections and producers (as Celery does after a fork) so the next
-    publish connects to the broker_url set now. The old pool is left open: code elsewhere may hold it."""
-    celery_app._after_fork()
-
-
-def route_tasks_to(routes) -> None:
-    """Apply conf.task_routes now (Celery caches the router built from them)."""
-    celery_app.conf.task_routes = routes
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.__dict__.pop("router", None)
-
-
 @pytest.fixture
 def broker():
     """Send tasks to Redis instead of running them in-process, for this test only."""
-    url = projects_redis_url()
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.task_routes)
-    conf.task_always_eager, conf.broker_url = False, url
-    route_tasks_to({"*": {"queue": WORKER_QUEUE}})
-    drop_broker_connections()
-    try:
+    with celery_broker(projects_redis_url(), WORKER_QUEUE) as url:
         yield url
-    finally:
-        conf.task_always_eager, conf.broker_url = saved[:2]
-        route_tasks_to(saved[2])
-        drop_broker_connections()
-        delete_redis_keys(url, f"{WORKER_QUEUE}*", f"_kombu.binding*.{WORKER_QUEUE}*")
 
 
 @pytest.mark.e2e
@@ -95,21 +55,10 @@ def test_worker_syncs_commits_after_post(broker, tmp_path, make_client):
         project = ProjectFactory(owner=owner, repo_url="https://github.com/octo/live")
         TaskFactory(project=project, title="Ship it")
 
-        log_path = tmp_path / "celery-worker.log"
-        env = server_env(
-            REDIS_URL=broker,
-            CELERY_BROKER_URL=broker,
-            CELERY_TASK_ALWAYS_EAGER="0",
-            CACHE_KEY_PREFIX=WORKER_QUEUE,
-            CHANNEL_LAYER_PREFIX=WORKER_QUEUE,
-            GITHUB_API_URL=github.url,
-            GITHUB_SYNC_COMMITS="10",
+        worker_started = start_celery_worker(
+            tmp_path, broker=broker, queue=WORKER_QUEUE, GITHUB_API_URL=github.url, GITHUB_SYNC_COMMITS="10"
         )
-        command = [sys.executable, "-m", "celery", "-A", "codenest", "worker", "--pool=solo", "--loglevel=info"]
-        command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--queues", WORKER_QUEUE]
-        with open(log_path, "wb") as log:
-            worker = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
+        with worker_started as worker:
             response = make_client(owner).post(f"/api/v1/projects/{project.pk}/sync/")
             assert response.status_code == 202 and response.json() == {"sync_status": "queued"}
             assert Project.objects.get(pk=project.pk).sync_status == "queued"  # nothing ran in-process
@@ -118,10 +67,8 @@ def test_worker_syncs_commits_after_post(broker, tmp_path, make_client):
                 lambda: Project.objects.get(pk=project.pk).sync_status in ("ok", "failed"),
                 timeout=90,
                 proc=worker,
-                log_path=log_path,
+                log_path=worker.log_path,
             )
-        finally:
-            stop(worker)
 
         synced = Project.objects.get(pk=project.pk)
         assert (synced.sync_status, synced.sync_error, synced.github_full_name) == ("ok", "", "octo/live")
@@ -133,4 +80,4 @@ def test_worker_syncs_commits_after_post(broker, tmp_path, make_client):
         repo_hits = [r for r in github.requests if r["path"] == "/repos/octo/live"]
         assert len(repo_hits) == 2
         assert repo_hits[1]["at"] - repo_hits[0]["at"] >= 1.0
-        assert "Retry in" in log_path.read_text(errors="replace")
+        assert "Retry in" in worker.log_path.read_text(errors="replace")

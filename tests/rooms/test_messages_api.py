@@ -182,27 +182,25 @@ def test_post_is_rate_limited_per_user(make_client, room, owner, member):
     assert Message.objects.count() == 4
 
 
-def test_mentions_go_to_users_who_can_see_the_room(
-    make_client, private_room, owner, django_capture_on_commit_callbacks
-):
+def test_mentions_go_to_users_who_can_see_the_room(make_client, private_room, owner, after_commit):
     insider = MembershipFactory(room=private_room, user=UserFactory(handle="insider")).user
     UserFactory(handle="stranger")
-    received = []
-    signals.message_posted.connect(lambda **kw: received.append(kw), weak=False)
-    with django_capture_on_commit_callbacks(execute=True):
+    with after_commit(signals.message_posted, expected=1) as sent:
         make_client(owner).post(url(private_room), {"content": "@insider @stranger @olivia look"})
-    assert len(received) == 1
+    received = sent.of(signals.message_posted)
     assert received[0]["message"].content == "@insider @stranger @olivia look"
     assert received[0]["mentioned_users"] == [insider]
 
 
-def test_public_room_mentions_reach_non_members(make_client, room, member, django_capture_on_commit_callbacks):
+def test_public_room_mentions_reach_non_members(make_client, room, member, after_commit):
     reader = UserFactory(handle="reader")
-    received = []
-    signals.message_posted.connect(lambda **kw: received.append(kw["mentioned_users"]), weak=False)
-    with django_capture_on_commit_callbacks(execute=True):
+    with after_commit(signals.message_posted, expected=1, expected_events=2) as sent:
         make_client(member).post(url(room), {"content": "hi @reader"})
-    assert received == [[reader]]
+    assert [kw["mentioned_users"] for kw in sent.of(signals.message_posted)] == [[reader]]
+    assert [(group, event["type"]) for group, event in sent.events] == [
+        (f"room.{room.pk}", "room.message"),
+        (f"user.{reader.pk}", "notification.created"),
+    ]
 
 
 # --- edit / delete ----------------------------------------------------------------------------

@@ -97,10 +97,8 @@ def test_room_list_query_count_does_not_grow(make_client, member, django_assert_
 # --- create / detail / edit / delete -------------------------------------------------------
 
 
-def test_create_makes_the_creator_owner_and_sends_signals(auth_client, user, django_capture_on_commit_callbacks):
-    received = []
-    signals.room_created.connect(lambda **kw: received.append(("created", kw["room"].name)), weak=False)
-    with django_capture_on_commit_callbacks(execute=True):
+def test_create_makes_the_creator_owner_and_sends_signals(auth_client, user, after_commit):
+    with after_commit(signals.room_created, signals.room_joined, expected=2) as sent:
         response = auth_client.post(
             "/api/v1/rooms/",
             {"name": "Rust Lovers", "description": "ownership", "is_public": False, "tags": ["rust", "Systems"]},
@@ -111,7 +109,8 @@ def test_create_makes_the_creator_owner_and_sends_signals(auth_client, user, dja
     assert body["my_role"] == "owner" and body["member_count"] == 1 and body["is_member"] is True
     assert sorted(body["tags"]) == ["rust", "systems"]
     assert Membership.objects.get(room_id=body["id"]).role == Role.OWNER
-    assert ("created", "Rust Lovers") in received
+    ((created,), (joined,)) = sent.of(signals.room_created), sent.of(signals.room_joined)
+    assert (created["room"].name, created["creator"], joined["user"]) == ("Rust Lovers", user, user)
 
 
 def test_create_gives_unique_slugs(auth_client):
@@ -207,17 +206,15 @@ def test_put_is_not_offered(make_client, room, owner):
 # --- join / leave -----------------------------------------------------------------------------
 
 
-def test_join_public_room_is_idempotent(make_client, room, outsider, django_capture_on_commit_callbacks):
-    joined = []
-    signals.room_joined.connect(lambda **kw: joined.append(kw["user"]), weak=False)
+def test_join_public_room_is_idempotent(make_client, room, outsider, after_commit):
     client = make_client(outsider)
-    with django_capture_on_commit_callbacks(execute=True):
+    with after_commit(signals.room_joined, expected=1) as sent:
         first = client.post(f"/api/v1/rooms/{room.id}/join/")
         second = client.post(f"/api/v1/rooms/{room.id}/join/")
     assert first.status_code == second.status_code == 200
     assert first.json()["is_member"] is True and first.json()["my_role"] == "member"
     assert Membership.objects.filter(room=room, user=outsider).count() == 1
-    assert joined.count(outsider) == 1
+    assert sent.of(signals.room_joined)[0]["user"] == outsider
 
 
 def test_join_private_room_needs_a_valid_invite(make_client, private_room, owner, outsider):
@@ -300,17 +297,16 @@ def test_role_changes_only_by_owner(make_client, room, owner, moderator, member)
     assert make_client(owner).patch(f"{members}/999999/", {"role": "member"}).status_code == 404
 
 
-def test_kick_rules(make_client, room, owner, moderator, member, django_capture_on_commit_callbacks):
-    removed = []
-    signals.member_removed.connect(lambda **kw: removed.append((kw["user"], kw["by"], kw["banned"])), weak=False)
+def test_kick_rules(make_client, room, owner, moderator, member, after_commit):
     other_mod = MembershipFactory(room=room, role=Role.MODERATOR).user
     assert make_client(member).delete(f"/api/v1/rooms/{room.id}/members/{moderator.id}/").status_code == 403
     assert make_client(moderator).delete(f"/api/v1/rooms/{room.id}/members/{other_mod.id}/").status_code == 403
     assert make_client(moderator).delete(f"/api/v1/rooms/{room.id}/members/{owner.id}/").status_code == 403
-    with django_capture_on_commit_callbacks(execute=True):
+    with after_commit(signals.member_removed, expected=2) as sent:
         assert make_client(moderator).delete(f"/api/v1/rooms/{room.id}/members/{member.id}/").status_code == 204
         assert make_client(owner).delete(f"/api/v1/rooms/{room.id}/members/{other_mod.id}/").status_code == 204
     assert set(Membership.objects.filter(room=room).values_list("user_id", flat=True)) == {owner.id, moderator.id}
+    removed = [(kw["user"], kw["by"], kw["banned"]) for kw in sent.of(signals.member_removed)]
     assert removed == [(member, moderator, False), (other_mod, owner, False)]
     assert make_client(owner).delete(f"/api/v1/rooms/{room.id}/members/{member.id}/").status_code == 404
 
@@ -350,11 +346,9 @@ def test_ban_permissions_and_bad_input(make_client, room, owner, moderator, memb
 # --- invites ----------------------------------------------------------------------------------
 
 
-def test_invite_creation(make_client, room, moderator, member, django_capture_on_commit_callbacks):
-    received = []
-    signals.invite_created.connect(lambda **kw: received.append(kw), weak=False)
+def test_invite_creation(make_client, room, moderator, member, after_commit):
     invitee = UserFactory()
-    with django_capture_on_commit_callbacks(execute=True):
+    with after_commit(signals.invite_created, expected=1) as sent:
         response = make_client(moderator).post(
             f"/api/v1/rooms/{room.id}/invites/", {"expires_in_hours": 2, "max_uses": 3, "user": invitee.id}
         )
@@ -364,8 +358,9 @@ def test_invite_creation(make_client, room, moderator, member, django_capture_on
     assert body["max_uses"] == 3 and body["uses"] == 0
     invite = Invite.objects.get(code=body["code"])
     assert timedelta(hours=1, minutes=59) < invite.expires_at - timezone.now() <= timedelta(hours=2)
-    assert received[-1]["invitee"] == invitee and received[-1]["inviter"] == moderator
-    assert received[-1]["invite"] == invite and received[-1]["room"] == room
+    (received,) = sent.of(signals.invite_created)
+    assert received["invitee"] == invitee and received["inviter"] == moderator
+    assert received["invite"] == invite and received["room"] == room
     assert make_client(member).post(f"/api/v1/rooms/{room.id}/invites/", {}).status_code == 403
 
 

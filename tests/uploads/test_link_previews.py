@@ -24,21 +24,6 @@ def pages(settings):
         yield server
 
 
-@pytest.fixture
-def captured_events(monkeypatch):
-    from codenest import realtime
-
-    events = []
-    original = realtime.send_event
-
-    def record(group, event):
-        events.append((group, event))
-        original(group, event)
-
-    monkeypatch.setattr(realtime, "send_event", record)
-    return events
-
-
 def test_links_in_text():
     text = (
         "see https://a.example/x, and (http://b.example/y) then https://a.example/x again "

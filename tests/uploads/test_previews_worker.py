@@ -14,8 +14,7 @@ from codenest.realtime import room_group
 from rooms.models import Message
 from tests.conftest import client_for
 from tests.factories import RoomFactory
-from tests.live import BASE_DIR, redis_url_or_skip, server_env, stop
-from tests.projects.test_celery_worker import drop_broker_connections, wait_until
+from tests.live import BASE_DIR, drop_broker_connections, redis_url_or_skip, server_env, stop, wait_until
 from tests.uploads.pages import ARTICLE, PageServer
 from uploads.models import LinkPreview
 

@@ -50,7 +50,7 @@ class TestErase:
         assert (leaver.is_active, leaver.email, leaver.erased_at) == (True, "leaver@example.com", None)
         assert UserSkill.objects.filter(user=leaver).exists()
 
-    def test_erase_keeps_content_under_the_placeholder(self, make_client, anon_client, leaver, on_commit):
+    def test_erase_keeps_content_under_the_placeholder(self, make_client, anon_client, leaver, after_commit):
         other = UserFactory()
         follow_create(follower=leaver, followee=other)
         follow_create(follower=other, followee=leaver)
@@ -64,15 +64,10 @@ class TestErase:
         refresh = anon_client.post(
             "/api/v1/auth/login/", {"email": "leaver@example.com", "password": DEFAULT_PASSWORD}
         ).json()["refresh"]
-        erased = []
-        signals.user_erased.connect(lambda sender, user_id, **kw: erased.append(user_id), weak=False, dispatch_uid="t")
-        try:
-            with on_commit(execute=True):
-                response = make_client(leaver).delete(ME, {"password": DEFAULT_PASSWORD})
-        finally:
-            signals.user_erased.disconnect(dispatch_uid="t")
+        with after_commit(signals.user_erased, expected=1) as sent:
+            response = make_client(leaver).delete(ME, {"password": DEFAULT_PASSWORD})
         assert response.status_code == 204, response.content
-        assert erased == [leaver.pk]
+        assert [kw["user_id"] for kw in sent.of(signals.user_erased)] == [leaver.pk]
 
         row = User.objects.get(pk=leaver.pk)
         assert row.email != "leaver@example.com" and "leaver" not in row.email
