@@ -194,7 +194,8 @@ def hackathon_update(*, hackathon: Hackathon, actor: User, data: dict) -> Hackat
         hackathon.max_team_size = data["max_team_size"]
         changed.append("max_team_size")
     if changed:
-        hackathon.save(update_fields=[*changed, "updated_at"])
+        with conflict_on(SLUG_RACE):  # renamed at the same moment as another hackathon took the name
+            hackathon.save(update_fields=[*changed, "updated_at"])
     if "criteria" in data:
         if ended or Score.objects.filter(submission__hackathon=hackathon).exists():
             raise _invalid("Criteria cannot change once judges have scored.", "criteria")

@@ -145,7 +145,8 @@ def project_update(*, project: Project, actor: User, data: dict) -> Project:
         _check_repo_url(data["repo_url"])
     if "github_token" in data:
         values["github_token_encrypted"] = encrypt_secret(data["github_token"])
-    changed = model_update(instance=project, fields=values.keys(), data=values, touch="updated_at")
+    with conflict_on(SLUG_RACE):  # renamed at the same moment as another project took the name
+        changed = model_update(instance=project, fields=values.keys(), data=values, touch="updated_at")
     if "required_skills" in data:
         project.required_skills.set(skills_named(data["required_skills"]))
     if "visibility" in changed:  # made private: watchers who are not members lose the socket

@@ -170,3 +170,53 @@ def test_an_unknown_integrity_error_is_a_500_not_a_409(membership):
     response = client.post("/api/v1/races/unexpected/", {"membership": membership.pk}, format="json")
     assert response.status_code == 500
     assert Membership.objects.filter(room=membership.room, user=membership.user).count() == 1
+
+
+# --- a rename that loses the slug race ----------------------------------------------------------
+
+
+@pytest.fixture
+def slug_taken_at_save():
+    """Another row takes the slug just before ours is written: the window between the service picking
+    a free slug and saving it, when two renames to the same name run at the same moment."""
+    from django.db.models.signals import pre_save
+
+    connected = []
+
+    def take(model, make_rival):
+        def receiver(sender, instance, update_fields=None, **kwargs):
+            if instance.pk and update_fields and "slug" in update_fields:
+                make_rival(instance.slug)
+
+        pre_save.connect(receiver, sender=model, weak=False)
+        connected.append((receiver, model))
+
+    yield take
+    for receiver, model in connected:
+        pre_save.disconnect(receiver, sender=model)
+
+
+def test_a_project_renamed_into_a_slug_race_is_a_conflict_and_keeps_its_name(slug_taken_at_save):
+    from projects.models import Project
+
+    owner = UserFactory()
+    project = project_services.project_create(owner=owner, name="Old name")
+    slug_taken_at_save(Project, lambda slug: ProjectFactory(slug=slug, name="Rival"))
+    with pytest.raises(Conflict) as caught:
+        project_services.project_update(project=project, actor=owner, data={"name": "New name"})
+    assert caught.value.message == project_services.SLUG_RACE["projects_project_slug_key"]
+    project.refresh_from_db()
+    assert (project.name, project.slug) == ("Old name", "old-name")
+
+
+def test_a_hackathon_renamed_into_a_slug_race_is_a_conflict_and_keeps_its_name(slug_taken_at_save):
+    from hackathons.models import Hackathon
+
+    hackathon = _hackathon()
+    rival_base = _hackathon()
+    slug_taken_at_save(Hackathon, lambda slug: Hackathon.objects.filter(pk=rival_base.pk).update(slug=slug) and None)
+    with pytest.raises(Conflict) as caught:
+        hackathon_services.hackathon_update(hackathon=hackathon, actor=hackathon.organizer, data={"name": "Renamed"})
+    assert caught.value.message in hackathon_services.SLUG_RACE.values()
+    hackathon.refresh_from_db()
+    assert hackathon.name == "Hack"
