@@ -240,8 +240,10 @@ def prepare_database(env: dict) -> dict:
         "import json;"
         "from tests.factories import RoomFactory, MembershipFactory, UserFactory;"
         "from rest_framework_simplejwt.tokens import RefreshToken;"
-        f"sender=UserFactory(handle='bench-sender-{tag}'); reader=UserFactory(handle='bench-reader-{tag}');"
-        "room=RoomFactory(creator=sender); MembershipFactory(room=room, user=reader);"
+        f"sender=UserFactory(handle='bench-sender-{tag}', email='bench-sender-{tag}@example.com');"
+        f"reader=UserFactory(handle='bench-reader-{tag}', email='bench-reader-{tag}@example.com');"
+        f"room=RoomFactory(creator=sender, name='Bench {tag}', slug='bench-{tag}');"
+        "MembershipFactory(room=room, user=reader);"
         "tok=lambda u: str(RefreshToken.for_user(u).access_token);"
         "print(json.dumps({'room': room.id, 'sender': tok(sender), 'reader': tok(reader)}))"
     )
