@@ -142,17 +142,12 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            # Redis pub/sub: one PUBLISH per group event, received once per process and handed to that
-            # process's sockets in memory; joining and leaving a group touch Redis only for a process's
-            # first and last socket in it. The list-based RedisChannelLayer ran a Redis round trip per
-            # group_add/group_discard (1,000 sockets leaving at once ran out of pool connections and
-            # left dead members behind) and is ~4x slower at fanning out (bench/RESULTS.md). What it had
-            # and this has not: messages to a channel nobody listens on are not kept (no worker queues
-            # here: every channel is a live socket's) and there is no per-channel capacity.
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # redis-py 8 gives every read a 5 s socket timeout by default; reads may take longer on
-                # a loaded machine, and a dead Redis is still noticed within 15 s.
+                # redis-py 8 gives every read a 5 s socket timeout by default, the same 5 s for which
+                # channels_redis's receive blocks in BZPOPMIN (RedisChannelLayer.brpop_timeout): an idle
+                # socket's read timed out first (TimeoutError → the consumer died, close 1011). Reads may
+                # take longer than the blocking pop; a dead Redis is still noticed within 15 s.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": env("CHANNEL_LAYER_PREFIX", default="codenest"),
             },

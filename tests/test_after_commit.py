@@ -18,10 +18,7 @@ from tests.factories import MembershipFactory, RoomFactory, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DEAD_LAYER = {
-    "default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",  # the backend settings.py configures
-        "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
-    }
+    "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
 }
 
 
