@@ -202,12 +202,13 @@ async def measure(receiver_urls: list[str], sender_url: str, n: int, rounds: int
         await send(cid)
     lost += await wait_all(receivers, ids, timeout=120)
     delivered = [r.arrivals[cid] for r in receivers for cid in ids if cid in r.arrivals]
-    elapsed = max(delivered) - t0
+    elapsed = max(delivered) - t0 if delivered else float("inf")  # nothing arrived: 0 deliveries/s
     for ws in [*sockets, sender]:
         await ws.close()
     for r in [*receivers, sender_reader]:
         r.task.cancel()
     ms = 1000
+    to_last, each = to_last or [float("inf")], each or [float("inf")]  # every round lost
     return {
         "p50_last_ms": pct(to_last, 50) * ms,
         "p95_last_ms": pct(to_last, 95) * ms,
