@@ -9,7 +9,7 @@ PORT ?= 8000
 # embedded services, unless the environment or .env says otherwise (DEBUG, DATABASE_URL, REDIS_URL...).
 RUN_ENV := CODENEST_DEFAULT_DEBUG=1
 
-.PHONY: install run test lint format migrate seed worker beat clean bench-seed bench
+.PHONY: install run test lint format migrate seed worker beat clean bench-seed bench bench-chat
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,14 @@ worker: install
 
 beat: install
 	$(RUN_ENV) $(PY) -m celery -A codenest beat --loglevel=info
+
+# Chat fan-out against a bare ASGI broadcast server (bench/RESULTS.md, "Chat fan-out"). It migrates and
+# adds rows to BENCH_DATABASE_URL: give it a throw-away database (createdb ... codenest_bench).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/codenest_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/2
+BENCH_CHAT_ARGS ?=
+bench-chat: install
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/chat_fanout.py $(BENCH_CHAT_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3 staticfiles

@@ -4,7 +4,8 @@ docs/websockets.md documents the codes for clients. Each close carries a short r
 123 bytes) so a client, or a developer watching the browser's network tab, sees why at once.
 """
 
-from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -31,6 +32,26 @@ class UnknownSocketConsumer(AsyncWebsocketConsumer):
         await self.accept()
         path = "/" + self.scope["path"].lstrip("/")
         await self.close(code=CLOSE_NOT_FOUND, reason=close_reason(f"No socket at {path}"))
+
+
+class FanOutJsonWebsocketConsumer(AsyncJsonWebsocketConsumer):
+    """A JSON socket that gets group events (room.message, ...) without a database-thread hop for each.
+
+    Channels' dispatch runs `aclose_old_connections` before every handler: a trip to the one
+    thread-sensitive database thread, for every event and every socket, one after the other, so a
+    message to a room of 1,000 sockets queued 1,000 trips behind each other (bench/chat_fanout.py).
+    Here only the socket's own events (websocket.connect / receive / disconnect) make that trip; a
+    subclass's group-event handlers must not touch the database except through
+    `database_sync_to_async`, which closes stale connections itself, before and after each call.
+    """
+
+    async def dispatch(self, message):
+        if message["type"].startswith("websocket."):
+            return await super().dispatch(message)
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
 
 def forward_close_reasons_in_daphne() -> None:

@@ -11,7 +11,6 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework import serializers
@@ -23,7 +22,13 @@ from api.ratelimit import check_rate_limit
 from api.serializers import id_field
 from codenest.errors import CodedPermissionDenied, NotFound
 from codenest.realtime import room_group
-from codenest.sockets import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, unauthenticated_reason
+from codenest.sockets import (
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_FOUND,
+    CLOSE_UNAUTHENTICATED,
+    FanOutJsonWebsocketConsumer,
+    unauthenticated_reason,
+)
 from rooms import commands, presence, selectors, services
 from rooms.conversations.selectors import hidden_participant_ids
 from rooms.models import Room
@@ -142,7 +147,7 @@ def _with_me(message: dict, reactors: dict, user_id: int) -> dict:
     return {**message, "reactions": reactions}
 
 
-class RoomChatConsumer(AsyncJsonWebsocketConsumer):
+class RoomChatConsumer(FanOutJsonWebsocketConsumer):
     room_id: int | None = None  # set by connect(), before any other handler runs (the type: ignores below)
     joined = False
     # True while I am a conversation's pending-request recipient: my typing, presence and reads stay
