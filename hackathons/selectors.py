@@ -15,7 +15,6 @@ a tie. Computed from one aggregate over the scores plus two small reads, whateve
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -38,13 +37,9 @@ from hackathons.models import (
 )
 from projects.selectors import users_by_skill_match
 from users.models import User
-from users.types import Viewer
+from users.types import Viewer, is_signed_in
 
 SCORE_DECIMALS = 6
-
-
-def _is_authenticated(user: Viewer) -> TypeGuard[User]:
-    return bool(getattr(user, "is_authenticated", False))
 
 
 def status_filter(status: str, now: datetime | None = None) -> Q:
@@ -73,7 +68,7 @@ def _with_list_data(hackathons: QuerySet[Hackathon], user: Viewer) -> QuerySet[H
         Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id"))
     )
     hackathons = hackathons.annotate(team_count=Coalesce(Subquery(team_count), 0))
-    if _is_authenticated(user):
+    if is_signed_in(user):
         my_team = _current_members().filter(hackathon=OuterRef("pk"), user=user).values("team_id")[:1]
         return hackathons.annotate(
             my_team=Subquery(my_team),
@@ -102,7 +97,7 @@ def hackathon_get(*, hackathon_id: int, user: Viewer) -> Hackathon:
 
 
 def is_judge(*, hackathon: Hackathon, user: Viewer) -> bool:
-    if not _is_authenticated(user):
+    if not is_signed_in(user):
         return False
     if hasattr(hackathon, "is_judge"):
         return bool(hackathon.is_judge)
@@ -110,7 +105,7 @@ def is_judge(*, hackathon: Hackathon, user: Viewer) -> bool:
 
 
 def is_organizer(*, hackathon: Hackathon, user: Viewer) -> bool:
-    return _is_authenticated(user) and hackathon.organizer_id == user.pk
+    return is_signed_in(user) and hackathon.organizer_id == user.pk
 
 
 def judge_list(*, hackathon: Hackathon) -> QuerySet[Judge]:
@@ -119,7 +114,7 @@ def judge_list(*, hackathon: Hackathon) -> QuerySet[Judge]:
 
 def current_membership(*, hackathon: Hackathon, user: Viewer) -> TeamMember | None:
     """The user's current team membership in this hackathon (one at most: a database constraint)."""
-    if not _is_authenticated(user):
+    if not is_signed_in(user):
         return None
     return _current_members().filter(hackathon=hackathon, user=user).select_related("team").first()
 
@@ -160,7 +155,7 @@ def team_submission_visible_to(*, team: Team, user: Viewer) -> Submission | None
         status == HackathonStatus.ENDED
         or is_organizer(hackathon=hackathon, user=user)
         or (status == HackathonStatus.JUDGING and is_judge(hackathon=hackathon, user=user))
-        or (_is_authenticated(user) and any(m.user_id == user.pk for m in team.current_members))  # type: ignore[attr-defined]  # Prefetch(to_attr=)
+        or (is_signed_in(user) and any(m.user_id == user.pk for m in team.current_members))  # type: ignore[attr-defined]  # Prefetch(to_attr=)
     )
     if not may_see:
         return None
@@ -169,7 +164,7 @@ def team_submission_visible_to(*, team: Team, user: Viewer) -> Submission | None
 
 def join_request_list(*, team: Team, viewer: Viewer, status: str | None = None) -> QuerySet[JoinRequest]:
     """A team's join requests for its leader (others: PermissionDenied), pending first, newest first."""
-    if not _is_authenticated(viewer) or team.leader_id != viewer.pk:
+    if not is_signed_in(viewer) or team.leader_id != viewer.pk:
         raise PermissionDenied("Only the team's leader sees its join requests.")
     requests = JoinRequest.objects.filter(team=team).select_related("user")
     if status:

@@ -14,8 +14,6 @@ ordered by match_score descending, then newest user / project first, and compute
 aggregate over the user-skill / required-skill join, so a page costs a fixed number of queries.
 """
 
-from typing import TypeGuard
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
@@ -53,12 +51,7 @@ from projects.models import (
 from projects.permissions import role_at_least
 from users.models import User, UserSkill
 from users.selectors import MAX_WEIGHT, PROFICIENCY_WEIGHT, with_skill_match
-from users.types import Viewer
-
-
-def _is_authenticated(user: Viewer) -> TypeGuard[User]:
-    return bool(getattr(user, "is_authenticated", False))
-
+from users.types import Viewer, is_signed_in
 
 # --- projects --------------------------------------------------------------------------------
 
@@ -68,7 +61,7 @@ def _member_ids_of(user: User) -> QuerySet:
 
 
 def project_visible_filter(user: Viewer) -> Q:
-    if not _is_authenticated(user):
+    if not is_signed_in(user):
         return Q(visibility=Visibility.PUBLIC)
     return Q(visibility=Visibility.PUBLIC) | Q(pk__in=_member_ids_of(user))
 
@@ -84,7 +77,7 @@ def _with_list_data(projects: QuerySet[Project], user: Viewer) -> QuerySet[Proje
     skills = Prefetch("required_skills", to_attr="required_skill_list")  # a list: no queryset per project
     projects = projects.select_related("owner").prefetch_related(skills)
     projects = projects.annotate(member_count=Coalesce(Subquery(member_count), 0))
-    if _is_authenticated(user):
+    if is_signed_in(user):
         my_role = ProjectMember.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
         projects = projects.annotate(my_role=Subquery(my_role))
     else:
@@ -146,7 +139,7 @@ def project_get_detail(*, project_id: int, user: Viewer) -> Project:
 
 def member_role(*, project: Project, user: Viewer) -> str | None:
     """The user's role in the project, from the annotation when the project came from a selector."""
-    if not _is_authenticated(user):
+    if not is_signed_in(user):
         return None
     if hasattr(project, "my_role"):
         return project.my_role
