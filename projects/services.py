@@ -324,15 +324,15 @@ def task_update(*, task: Task, actor: User, data: dict) -> Task:
     if task.assignee_id is not None and task.assignee_id != old_assignee_id:
         send_signal_on_commit(signals.task_assigned, sender=Task, task=task, assignee=task.assignee, assigned_by=actor)
     if task.status != old_status:
-        send_signal_on_commit(
-            signals.task_status_changed,
-            sender=Task,
-            task=task,
-            old_status=old_status,
-            new_status=task.status,
-            actor=actor,
-        )
+        _announce_status_change(task, old_status=old_status, actor=actor)
     return task
+
+
+def _announce_status_change(task: Task, *, old_status: str, actor: User | None) -> None:
+    """task_status_changed after commit; actor None when a commit message closed the task."""
+    send_signal_on_commit(
+        signals.task_status_changed, sender=Task, task=task, old_status=old_status, new_status=task.status, actor=actor
+    )
 
 
 @transaction.atomic
@@ -587,14 +587,7 @@ def commits_record(*, project: Project, commits: list[CommitData], branch: str =
             task.save(update_fields=["status", "updated_at"])
             live.task_changed(task, "task.updated")
             closed.append((task, commit))
-            send_signal_on_commit(
-                signals.task_status_changed,
-                sender=Task,
-                task=task,
-                old_status=old_status,
-                new_status=task.status,
-                actor=None,
-            )
+            _announce_status_change(task, old_status=old_status, actor=None)
     _tell_room_about_commits(project, stored, closed, branch)
     return stored
 
