@@ -4,14 +4,21 @@ docs/websockets.md documents the codes for clients. Each close carries a short r
 123 bytes) so a client, or a developer watching the browser's network tab, sees why at once.
 """
 
+from collections.abc import Callable, Hashable
+from typing import Any
+
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+
+from codenest.fanout import hub_for
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 
 MAX_REASON_BYTES = 123
+# Where send_shared keeps an event's encoded frames (the hub hands the same dict to each local socket).
+SHARED_FRAMES_KEY = "__encoded_frames__"
 
 
 def close_reason(text: str) -> str:
@@ -35,7 +42,13 @@ class UnknownSocketConsumer(AsyncWebsocketConsumer):
 
 
 class FanOutJsonWebsocketConsumer(AsyncJsonWebsocketConsumer):
-    """A JSON socket that gets group events (room.message, ...) without a database-thread hop for each.
+    """A JSON socket that gets its group's events (room.message, ...) through the process's GroupHub.
+
+    The socket joins one group with `join_fanout` (instead of `group_add`): the process reads the
+    group once from the channel layer and calls each local socket's handler (codenest.fanout).
+    Events that arrive before `go_live` are held, so none reaches the client before what connect()
+    sends first (history, presence) and none is lost in between. Handlers that send the same frame
+    to every socket use `send_shared`, which encodes it once per event and process.
 
     Channels' dispatch runs `aclose_old_connections` before every handler: a trip to the one
     thread-sensitive database thread, for every event and every socket, one after the other, so a
@@ -44,6 +57,54 @@ class FanOutJsonWebsocketConsumer(AsyncJsonWebsocketConsumer):
     subclass's group-event handlers must not touch the database except through
     `database_sync_to_async`, which closes stale connections itself, before and after each call.
     """
+
+    fanout_group: str | None = None
+    _held: list[dict] | None = None  # events that came before go_live()
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # A socket cancelled before its disconnect() ran (a server timing it out, a crash) leaves
+            # too: the process must not go on reading a group that no socket of it is in.
+            self.leave_fanout()
+
+    async def join_fanout(self, group: str) -> None:
+        self._held = []
+        self.fanout_group = group
+        await hub_for(self.channel_layer).join(group, self)
+
+    async def go_live(self) -> None:
+        """Handle the events held since join_fanout, in order, then each as it comes."""
+        while self._held:
+            await self.dispatch(self._held.pop(0))
+        self._held = None  # no await since the list was found empty: nothing can slip in between
+
+    def leave_fanout(self) -> None:
+        group, self.fanout_group = self.fanout_group, None
+        if group is not None:
+            hub_for(self.channel_layer).leave(group, self)
+
+    async def deliver(self, event: dict[str, Any]) -> None:
+        """Called by the hub for each event of my group."""
+        if self.fanout_group is None:
+            return  # left already; the hub's copy of the member list was taken before
+        if self._held is not None:
+            self._held.append(event)
+            return
+        await self.dispatch(event)
+
+    async def send_shared(self, event: dict[str, Any], variant: Hashable, frame: Callable[[], dict]) -> None:
+        """Send `frame()`, encoded once per event and `variant` for all the process's sockets.
+
+        `variant` names what makes my frame differ from others' (None when it is everyone's): the
+        sockets with the same variant send the same text.
+        """
+        encoded = event.setdefault(SHARED_FRAMES_KEY, {})
+        text = encoded.get(variant)
+        if text is None:
+            text = encoded[variant] = await self.encode_json(frame())
+        await self.send(text_data=text)
 
     async def dispatch(self, message):
         if message["type"].startswith("websocket."):

@@ -147,6 +147,11 @@ def _with_me(message: dict, reactors: dict, user_id: int) -> dict:
     return {**message, "reactions": reactions}
 
 
+def _my_emojis(reactors: dict, user_id: int) -> tuple[str, ...]:
+    """What makes my copy of a message frame mine: the emojis I reacted with (`me` in _with_me)."""
+    return tuple(emoji for emoji, user_ids in reactors.items() if user_id in user_ids)
+
+
 class RoomChatConsumer(FanOutJsonWebsocketConsumer):
     room_id: int | None = None  # set by connect(), before any other handler runs (the type: ignores below)
     joined = False
@@ -175,12 +180,14 @@ class RoomChatConsumer(FanOutJsonWebsocketConsumer):
             return
         self.room_id, self.group = room_id, room_group(room_id)
         # Subscribe before reading history so nothing falls between the two; duplicates are skipped.
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # The room's events are held until go_live(), after the history and presence frames.
+        await self.join_fanout(self.group)
         self.joined = True
         self.hidden = await database_sync_to_async(_is_hidden)(room_id, self.user.pk)
         await self._replay_history()
         await self._announce_arrival()
         self.heartbeat = asyncio.create_task(self._keep_presence())
+        await self.go_live()
 
     async def disconnect(self, code):
         if not self.joined:
@@ -188,7 +195,7 @@ class RoomChatConsumer(FanOutJsonWebsocketConsumer):
         self.joined = False
         if self.heartbeat is not None:
             self.heartbeat.cancel()
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        self.leave_fanout()
         went_offline = await sync_to_async(presence.presence_leave, thread_sensitive=False)(
             room_id=self.room_id, user_id=self.user.pk, connection=self.channel_name
         )
@@ -349,15 +356,21 @@ class RoomChatConsumer(FanOutJsonWebsocketConsumer):
     async def room_message(self, event):
         if event["message"]["id"] <= self.replayed_up_to:
             return  # already delivered in the history frame
-        message = _with_me(event["message"], event.get("reactors", {}), self.user.pk)
-        await self.send_json({"type": "message.new", "message": message})
+        await self._send_message_frame("message.new", event)
 
     async def room_message_updated(self, event):
-        message = _with_me(event["message"], event.get("reactors", {}), self.user.pk)
-        await self.send_json({"type": "message.updated", "message": message})
+        await self._send_message_frame("message.updated", event)
+
+    async def _send_message_frame(self, frame_type: str, event: dict) -> None:
+        reactors, me = event.get("reactors", {}), self.user.pk
+        await self.send_shared(
+            event,
+            _my_emojis(reactors, me),
+            lambda: {"type": frame_type, "message": _with_me(event["message"], reactors, me)},
+        )
 
     async def room_message_deleted(self, event):
-        await self.send_json({"type": "message.deleted", "id": event["id"]})
+        await self.send_shared(event, None, lambda: {"type": "message.deleted", "id": event["id"]})
 
     def _unseen(self, event, user_id: int) -> bool:
         """A hidden participant's typing, presence and reads reach nobody but themselves."""
@@ -365,24 +378,28 @@ class RoomChatConsumer(FanOutJsonWebsocketConsumer):
 
     async def room_typing(self, event):
         if event["user"]["id"] != self.user.pk and not self._unseen(event, event["user"]["id"]):
-            await self.send_json({"type": "typing", "user": event["user"], "is_typing": event["is_typing"]})
+            await self.send_shared(
+                event, None, lambda: {"type": "typing", "user": event["user"], "is_typing": event["is_typing"]}
+            )
 
     async def room_read(self, event):
         if not self._unseen(event, event["user"]["id"]):
-            await self.send_json({"type": "read", "user": event["user"], "message_id": event["message_id"]})
+            await self.send_shared(
+                event, None, lambda: {"type": "read", "user": event["user"], "message_id": event["message_id"]}
+            )
 
     async def room_reaction(self, event):
-        frame = {key: event[key] for key in ("message_id", "emoji", "user", "action", "count")}
-        await self.send_json({"type": "reaction", **frame})
+        keys = ("message_id", "emoji", "user", "action", "count")
+        await self.send_shared(event, None, lambda: {"type": "reaction", **{key: event[key] for key in keys}})
 
     async def room_presence_join(self, event):
         # My own arrival is already in the presence frame I got on connect.
         if event["user_id"] != self.user.pk and not self._unseen(event, event["user_id"]):
-            await self.send_json({"type": "presence.join", "user": event["user"]})
+            await self.send_shared(event, None, lambda: {"type": "presence.join", "user": event["user"]})
 
     async def room_presence_leave(self, event):
         if event["user_id"] != self.user.pk and not self._unseen(event, event["user_id"]):
-            await self.send_json({"type": "presence.leave", "user": event["user"]})
+            await self.send_shared(event, None, lambda: {"type": "presence.leave", "user": event["user"]})
 
     async def room_participant_status(self, event):
         """My conversation status changed (accepted): from now on the others see me, starting now."""
@@ -405,8 +422,11 @@ class RoomChatConsumer(FanOutJsonWebsocketConsumer):
     # --- events of this room (events app; the payload is shared, `my_votes` is each viewer's own) ----
 
     async def event_updated(self, event):
-        mine = event.get("my_votes", {}).get(str(self.user.pk), {})
-        await self.send_json({"type": "event.updated", "event": {**event["event"], "my_votes": mine}})
+        my_votes = event.get("my_votes", {})
+        me = str(self.user.pk) if str(self.user.pk) in my_votes else None  # None: no votes of mine
+        await self.send_shared(
+            event, me, lambda: {"type": "event.updated", "event": {**event["event"], "my_votes": my_votes.get(me, {})}}
+        )
 
     async def event_deleted(self, event):
-        await self.send_json({"type": "event.deleted", "id": event["id"]})
+        await self.send_shared(event, None, lambda: {"type": "event.deleted", "id": event["id"]})
