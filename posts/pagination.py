@@ -11,6 +11,7 @@ import binascii
 import json
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
@@ -102,6 +103,14 @@ def _after(fields: tuple[str, ...], key: list, *, backwards: bool) -> Q:
     return condition
 
 
+def keyset_filter(queryset: QuerySet, fields: tuple[str, ...], key: list, *, backwards: bool) -> QuerySet:
+    """The rows of `queryset` after `key` in the ordering `fields` (before it when going backwards)."""
+    row_condition = _row_after(queryset, fields, key, backwards=backwards)
+    if row_condition is not None:
+        return queryset.filter(row_condition)
+    return queryset.filter(_after(fields, key, backwards=backwards))
+
+
 class KeysetCursorPagination(BasePagination):
     page_size = 20
     max_page_size = 100
@@ -119,6 +128,16 @@ class KeysetCursorPagination(BasePagination):
         return min(int(raw), self.max_page_size)
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:  # type: ignore[override]  # pages querysets only
+        def read(key: list | None, backwards: bool, order: tuple[str, ...], limit: int) -> list:
+            page = keyset_filter(queryset, self.ordering, key, backwards=backwards) if key is not None else queryset
+            return list(page.order_by(*order)[:limit])
+
+        return self.paginate_rows(read, request)
+
+    def paginate_rows(self, read: Callable[[list | None, bool, tuple[str, ...], int], list], request) -> list:
+        """The page read by `read(key, backwards, order, limit)`: the first `limit` rows after the cursor's
+        key (None on the first page) in `order` (the ordering, reversed going backwards). Rows are model
+        instances or .values() dicts."""
         self.request = request
         self.base_url = request.build_absolute_uri()
         size = self.get_page_size(request)
@@ -127,13 +146,7 @@ class KeysetCursorPagination(BasePagination):
         order = self.ordering
         if backwards:
             order = tuple(field[1:] if field.startswith("-") else f"-{field}" for field in order)
-        if key is not None:
-            row_condition = _row_after(queryset, self.ordering, key, backwards=backwards)
-            if row_condition is not None:
-                queryset = queryset.filter(row_condition)
-            else:
-                queryset = queryset.filter(_after(self.ordering, key, backwards=backwards))
-        rows = list(queryset.order_by(*order)[: size + 1])
+        rows = read(key, backwards, order, size + 1)
         has_more = len(rows) > size
         rows = rows[:size]
         if backwards:
@@ -145,6 +158,8 @@ class KeysetCursorPagination(BasePagination):
         return rows
 
     def _key_of(self, row) -> list:
+        if isinstance(row, dict):
+            return [row[field.lstrip("-")] for field in self.ordering]
         return [getattr(row, field.lstrip("-")) for field in self.ordering]
 
     def _link(self, key: list | None, *, backwards: bool) -> str | None:

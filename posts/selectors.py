@@ -1,18 +1,22 @@
 """Reads of the posts app: visibility, feeds, ranking, search, threads. Each list is a fixed number
 of queries: the rows with author and my_vote in one statement, plus one for the tags of the page."""
 
-from datetime import timedelta
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import F, FloatField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from api.params import MAX_ID, is_plain_integer
+from api.query_shapes import QueryShapes
 from codenest.errors import NotFound
 from posts.models import Comment, Post, Tag, Vote
+from posts.pagination import keyset_filter
 from rooms.selectors import room_ids_of_member, room_ids_visible_to
 from uploads.models import LinkPreview, Upload
 from users.models import Follow, User
@@ -58,16 +62,17 @@ def _in_list(values: list[int]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def post_page_related(posts: list[Post]) -> list[Post]:
-    """Set `tag_names`, `image_list` and `preview_list` on a page of posts, in three queries.
+def post_page_related(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set `tag_names`, `image_list` and `preview_list` on a page of post rows (POST_ROW_FIELDS dicts), in
+    three queries.
 
     The same three reads as the prefetches of post_list_visible_to, written as SQL: building and
     compiling three ORM querysets, plus the queryset Django's prefetch makes per post and relation,
-    cost more than the rows themselves on a feed page. posts.serializers.post_data reads these attributes.
+    cost more than the rows themselves on a feed page. posts.serializers.post_data reads these keys.
     """
-    by_id: dict[int, Any] = {post.pk: post for post in posts}  # gains tag_names, image_list, preview_list
+    by_id: dict[int, dict[str, Any]] = {post["id"]: post for post in posts}
     for post in by_id.values():
-        post.tag_names, post.image_list, post.preview_list = [], [], []
+        post["tag_names"], post["image_list"], post["preview_list"] = [], [], []
     if not by_id:
         return posts
     ids = list(by_id)
@@ -81,7 +86,7 @@ def post_page_related(posts: list[Post]) -> list[Post]:
             ids,
         )
         for post_id, name in cursor.fetchall():
-            by_id[post_id].tag_names.append(name)
+            by_id[post_id]["tag_names"].append(name)
     images = Upload.objects.raw(
         f"SELECT u.*, pi.post_id AS page_post_id FROM {Upload._meta.db_table} u "
         f"JOIN {post_images} pi ON pi.upload_id = u.id WHERE pi.post_id IN ({marks}) ORDER BY u.id",
@@ -89,7 +94,7 @@ def post_page_related(posts: list[Post]) -> list[Post]:
     )
     upload: Any  # with the page_post_id the query selects
     for upload in images:
-        by_id[upload.page_post_id].image_list.append(upload)
+        by_id[upload.page_post_id]["image_list"].append(upload)
     previews = LinkPreview.objects.raw(
         f"SELECT lp.*, pp.post_id AS page_post_id FROM {LinkPreview._meta.db_table} lp "
         f"JOIN {post_previews} pp ON pp.linkpreview_id = lp.id WHERE pp.post_id IN ({marks}) ORDER BY lp.id",
@@ -98,7 +103,7 @@ def post_page_related(posts: list[Post]) -> list[Post]:
     preview: Any
     for preview in previews:
         if preview.ok:
-            by_id[preview.page_post_id].preview_list.append(preview)
+            by_id[preview.page_post_id]["preview_list"].append(preview)
     return posts
 
 
@@ -109,10 +114,79 @@ def post_get_visible(*, post_id: int, user: Viewer) -> Post:
     return post
 
 
-def _resolve_author(author: str) -> Q:
-    if is_plain_integer(author):
-        return Q(author_id=int(author)) if int(author) <= MAX_ID else Q(pk__in=[])
-    return Q(author__handle=author.lower())
+@dataclass(frozen=True)
+class FeedFilters:
+    """A feed's filters as query values: each one None when absent, already normalized (so the value
+    that reaches the SQL is the one given here, which api.query_shapes relies on)."""
+
+    room_id: int | None = None
+    author_id: int | None = None
+    author_handle: str | None = None
+    no_author: bool = False  # an author id beyond any row's: nothing matches
+    tag: str | None = None
+    since: datetime | None = None
+    search: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {name: value for name, value in asdict(self).items() if name != "no_author" and value is not None}
+
+    def shape(self) -> tuple:
+        """Which filters are present: what decides the SQL's shape (not the values)."""
+        return (self.no_author, *sorted(self.values()))
+
+
+_FILTER_VALUES = ("room_id", "author_id", "author_handle", "tag", "since", "search")
+
+
+def feed_filters(
+    *,
+    ordering: str = "new",
+    period: str = "all",
+    room_id: int | None = None,
+    author: str | None = None,
+    tag: str | None = None,
+    search: str | None = None,
+) -> FeedFilters:
+    author_id = author_handle = None
+    no_author = False
+    if author:
+        if not is_plain_integer(author):
+            author_handle = author.lower()
+        elif int(author) <= MAX_ID:
+            author_id = int(author)
+        else:
+            no_author = True
+    since = None
+    if ordering == "top" and TOP_PERIODS.get(period):
+        since = timezone.now() - TOP_PERIODS[period]  # type: ignore[operator]  # TOP_PERIODS.get(period) is checked above
+    return FeedFilters(
+        room_id=room_id,
+        author_id=author_id,
+        author_handle=author_handle,
+        no_author=no_author,
+        tag=tag.strip().lower() if tag else None,
+        since=since,
+        search=search or None,
+    )
+
+
+def _feed(user: Viewer, filters: FeedFilters) -> QuerySet[Post]:
+    posts = _posts_visible_to(user)
+    if filters.room_id is not None:
+        posts = posts.filter(room_id=filters.room_id)
+    if filters.author_id is not None:
+        posts = posts.filter(author_id=filters.author_id)
+    if filters.author_handle is not None:
+        posts = posts.filter(author__handle=filters.author_handle)
+    if filters.no_author:
+        posts = posts.filter(pk__in=[])
+    if filters.tag is not None:
+        posts = posts.filter(tags__name=filters.tag)
+    if filters.since is not None:
+        posts = posts.filter(created_at__gte=filters.since)
+    if filters.search is not None:
+        posts = _search(posts, filters.search)
+    return posts
 
 
 def post_feed(
@@ -125,20 +199,69 @@ def post_feed(
     tag: str | None = None,
     search: str | None = None,
 ) -> QuerySet[Post]:
-    """The global feed. The caller's paginator orders it by `post_feed_ordering(ordering, search)`;
-    the caller completes the page with `post_page_related`."""
-    posts = _posts_visible_to(user)
-    if room_id is not None:
-        posts = posts.filter(room_id=room_id)
-    if author:
-        posts = posts.filter(_resolve_author(author))
-    if tag:
-        posts = posts.filter(tags__name=tag.strip().lower())
-    if ordering == "top" and TOP_PERIODS.get(period):
-        posts = posts.filter(created_at__gte=timezone.now() - TOP_PERIODS[period])  # type: ignore[operator]  # TOP_PERIODS.get(period) is checked above
-    if search:
-        posts = _search(posts, search)
-    return posts
+    """The global feed. The caller's paginator orders it by `post_feed_ordering(ordering, search)`.
+    Lists read their pages with post_feed_page, which runs this queryset's SQL."""
+    filters = feed_filters(ordering=ordering, period=period, room_id=room_id, author=author, tag=tag, search=search)
+    return _feed(user, filters)
+
+
+# What post_data writes, read as .values() rows: no model instances (each Post + author instance cost
+# ~80 µs to build, more than its share of the SQL), and only the author columns the summary shows.
+POST_ROW_FIELDS = (
+    "id",
+    "room_id",
+    "title",
+    "content",
+    "kind",
+    "code_language",
+    "url",
+    "score",
+    "upvotes",
+    "downvotes",
+    "comment_count",
+    "created_at",
+    "edited_at",
+    "hot",
+    "my_vote",
+    "author_id",
+    "author__handle",
+    "author__name",
+    "author__avatar",
+    "author__erased_at",
+)
+_FEED_PAGES = QueryShapes()
+# Cursor key parts compared with float columns: bound as floats whatever the cursor's JSON spelled.
+_FLOAT_KEYS = {"hot", "rank"}
+
+
+def post_feed_page(
+    *, user: Viewer, ordering: str, filters: FeedFilters, key: list | None, backwards: bool, order: tuple, limit: int
+) -> list[dict[str, Any]]:
+    """A page of the global feed as .values() rows (POST_ROW_FIELDS, plus `rank` when searching): the
+    `limit` rows after the cursor's `key` in `order` (KeysetCursorPagination.paginate_rows's reader).
+
+    The SQL is post_feed's queryset's, compiled once per shape (api.query_shapes): building and
+    compiling the visibility, my_vote and keyset parts cost more per request than the page's SQL.
+    """
+    fields = post_feed_ordering(ordering)
+    signed_in = is_signed_in(user)
+    values = filters.values()
+    if signed_in:
+        values["user"] = user.pk
+    for position, part in enumerate(key or ()):
+        values[f"k{position}"] = float(part) if fields[position].lstrip("-") in _FLOAT_KEYS else part
+    columns = (*POST_ROW_FIELDS, "rank") if "rank" in {f.lstrip("-") for f in fields} else POST_ROW_FIELDS
+    has_key = key is not None
+
+    def build(v: dict[str, Any]) -> QuerySet:
+        viewer: Viewer = User(pk=v["user"]) if signed_in else AnonymousUser()
+        posts = _feed(viewer, FeedFilters(no_author=filters.no_author, **{n: v.get(n) for n in _FILTER_VALUES}))
+        if has_key:
+            posts = keyset_filter(posts, fields, [v[f"k{i}"] for i in range(len(fields))], backwards=backwards)
+        return posts.order_by(*order).values(*columns)[:limit]
+
+    shape = (signed_in, ordering, filters.shape(), has_key, backwards, order, limit)
+    return _FEED_PAGES.rows(shape, values, build)
 
 
 FEED_ORDERINGS = {"new": ("-id",), "hot": ("-hot", "-id"), "top": ("-score", "-id")}
@@ -163,11 +286,12 @@ def _search(posts: QuerySet[Post], search: str) -> QuerySet[Post]:
     return posts.filter(Q(title__icontains=search) | Q(content__icontains=search))
 
 
-def personal_feed(*, user: User) -> QuerySet[Post]:
-    """Posts by people the user follows and from rooms the user belongs to (the caller orders by -id and
-    completes the page with `post_page_related`)."""
+def personal_feed(*, user: User) -> QuerySet:
+    """Posts by people the user follows and from rooms the user belongs to, as POST_ROW_FIELDS rows (the
+    caller orders by -id and completes the page with `post_page_related`)."""
     followed = Follow.objects.filter(follower=user).values("followee_id")
-    return _posts_visible_to(user).filter(Q(author_id__in=followed) | Q(room_id__in=room_ids_of_member(user)))
+    posts = _posts_visible_to(user).filter(Q(author_id__in=followed) | Q(room_id__in=room_ids_of_member(user)))
+    return posts.values(*POST_ROW_FIELDS)
 
 
 def comment_list_for_post(*, post: Post, user: Viewer) -> QuerySet[Comment]:

@@ -83,9 +83,15 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
         ordering = params.pop("ordering")
-        posts = selectors.post_feed(user=request.user, ordering=ordering, room_id=params.pop("room", None), **params)
-        self.paginator.ordering = selectors.post_feed_ordering(ordering)
-        page = selectors.post_page_related(self.paginate_queryset(posts))
+        filters = selectors.feed_filters(ordering=ordering, room_id=params.pop("room", None), **params)
+        paginator = self.paginator
+        paginator.ordering = selectors.post_feed_ordering(ordering)
+
+        def read(key, backwards, order, limit):
+            page_of = {"key": key, "backwards": backwards, "order": order, "limit": limit}
+            return selectors.post_feed_page(user=request.user, ordering=ordering, filters=filters, **page_of)
+
+        page = selectors.post_page_related(paginator.paginate_rows(read, request))
         return self.get_paginated_response([post_data(post) for post in page])
 
     @extend_schema(request=PostCreateSerializer, responses={201: PostSerializer})
