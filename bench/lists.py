@@ -38,16 +38,22 @@ SCENARIOS: dict[str, tuple[list[str], object]] = {}
 
 
 class Columns:
-    """Positions of a statement's columns by name; a joined user's columns come after its `password`."""
+    """Positions of a statement's columns by name. A joined user's columns come after its `password`
+    when the API reads model instances (select_related); when it reads .values() rows, the user's id is
+    the row's foreign key (`user_fk`) and the user's other columns come after it."""
 
-    def __init__(self, description):
+    def __init__(self, description, user_fk: str = "author_id"):
         self.names = [column.name for column in description]
+        self.user_fk = user_fk
 
     def __getitem__(self, name: str) -> int:
         return self.names.index(name)
 
     def user(self, name: str) -> int:
-        return self.names.index(name, self.names.index("password") - 1)
+        if "password" in self.names:
+            return self.names.index(name, self.names.index("password") - 1)
+        fk = self.names.index(self.user_fk)
+        return fk if name == "id" else self.names.index(name, fk)
 
 
 def user_summary(row, c: Columns) -> dict | None:

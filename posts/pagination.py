@@ -12,6 +12,7 @@ import json
 import math
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
@@ -103,6 +104,17 @@ def _after(fields: tuple[str, ...], key: list, *, backwards: bool) -> Q:
     return condition
 
 
+@dataclass(frozen=True)
+class PageRequest:
+    """What a page reader must return: the first `limit` rows after the cursor's `key` (None on the first
+    page) in `order` (the paginator's ordering, reversed when going `backwards`)."""
+
+    key: list | None
+    backwards: bool
+    order: tuple[str, ...]
+    limit: int
+
+
 def keyset_filter(queryset: QuerySet, fields: tuple[str, ...], key: list, *, backwards: bool) -> QuerySet:
     """The rows of `queryset` after `key` in the ordering `fields` (before it when going backwards)."""
     row_condition = _row_after(queryset, fields, key, backwards=backwards)
@@ -128,16 +140,16 @@ class KeysetCursorPagination(BasePagination):
         return min(int(raw), self.max_page_size)
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:  # type: ignore[override]  # pages querysets only
-        def read(key: list | None, backwards: bool, order: tuple[str, ...], limit: int) -> list:
-            page = keyset_filter(queryset, self.ordering, key, backwards=backwards) if key is not None else queryset
-            return list(page.order_by(*order)[:limit])
+        def read(page: PageRequest) -> list:
+            rows = queryset
+            if page.key is not None:
+                rows = keyset_filter(queryset, self.ordering, page.key, backwards=page.backwards)
+            return list(rows.order_by(*page.order)[: page.limit])
 
         return self.paginate_rows(read, request)
 
-    def paginate_rows(self, read: Callable[[list | None, bool, tuple[str, ...], int], list], request) -> list:
-        """The page read by `read(key, backwards, order, limit)`: the first `limit` rows after the cursor's
-        key (None on the first page) in `order` (the ordering, reversed going backwards). Rows are model
-        instances or .values() dicts."""
+    def paginate_rows(self, read: Callable[["PageRequest"], list], request) -> list:
+        """The page as `read(PageRequest)` reads it. Rows are model instances or .values() dicts."""
         self.request = request
         self.base_url = request.build_absolute_uri()
         size = self.get_page_size(request)
@@ -146,7 +158,7 @@ class KeysetCursorPagination(BasePagination):
         order = self.ordering
         if backwards:
             order = tuple(field[1:] if field.startswith("-") else f"-{field}" for field in order)
-        rows = read(key, backwards, order, size + 1)
+        rows = read(PageRequest(key=key, backwards=backwards, order=order, limit=size + 1))
         has_more = len(rows) > size
         rows = rows[:size]
         if backwards:

@@ -1,14 +1,15 @@
 """Reads of the posts app: visibility, feeds, ranking, search, threads. Each list is a fixed number
 of queries: the rows with author and my_vote in one statement, plus one for the tags of the page."""
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import F, FloatField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import F, FloatField, IntegerField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from api.params import MAX_ID, is_plain_integer
 from api.query_shapes import QueryShapes
 from codenest.errors import NotFound
 from posts.models import Comment, Post, Tag, Vote
-from posts.pagination import keyset_filter
+from posts.pagination import PageRequest, keyset_filter
 from rooms.selectors import room_ids_of_member, room_ids_visible_to
 from uploads.models import LinkPreview, Upload
 from users.models import Follow, User
@@ -87,24 +88,47 @@ def post_page_related(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
         for post_id, name in cursor.fetchall():
             by_id[post_id]["tag_names"].append(name)
-    images = Upload.objects.raw(
-        f"SELECT u.*, pi.post_id AS page_post_id FROM {Upload._meta.db_table} u "
-        f"JOIN {post_images} pi ON pi.upload_id = u.id WHERE pi.post_id IN ({marks}) ORDER BY u.id",
-        ids,
-    )
-    upload: Any  # with the page_post_id the query selects
-    for upload in images:
-        by_id[upload.page_post_id]["image_list"].append(upload)
-    previews = LinkPreview.objects.raw(
-        f"SELECT lp.*, pp.post_id AS page_post_id FROM {LinkPreview._meta.db_table} lp "
-        f"JOIN {post_previews} pp ON pp.linkpreview_id = lp.id WHERE pp.post_id IN ({marks}) ORDER BY lp.id",
-        ids,
-    )
-    preview: Any
-    for preview in previews:
-        if preview.ok:
-            by_id[preview.page_post_id]["preview_list"].append(preview)
+        images = _instances_with_post(cursor, Upload, post_images, "upload_id", ids)
+        for post_id, upload in images:
+            by_id[post_id]["image_list"].append(upload)
+        previews = _instances_with_post(cursor, LinkPreview, post_previews, "linkpreview_id", ids)
+        for post_id, preview in previews:
+            if preview.ok:
+                by_id[post_id]["preview_list"].append(preview)
     return posts
+
+
+def _instances_with_post(cursor, model: type[Model], through: str, fk: str, ids: list[int]) -> list[tuple[int, Any]]:
+    """(post id, model instance) for each row of `model` linked to the page's posts by the table `through`
+    (its column `fk`), in id order.
+
+    A bare cursor and Model.from_db: a page's images and previews are usually none, and a RawQuerySet
+    cost more to set up than the statement itself. Field converters are applied as Django would.
+    """
+    fields = model._meta.concrete_fields
+    columns = ", ".join(f"m.{connection.ops.quote_name(f.column)}" for f in fields)  # type: ignore[arg-type]  # concrete fields have a column
+    cursor.execute(
+        f"SELECT {columns}, page.post_id FROM {model._meta.db_table} m JOIN {through} page ON page.{fk} = m.id "
+        f"WHERE page.post_id IN ({_in_list(ids)}) ORDER BY m.id",
+        ids,
+    )
+    rows = cursor.fetchall()
+    if not rows:
+        return []
+    table = model._meta.db_table
+    converters = [
+        (f.get_col(table), [*connection.ops.get_db_converters(f.get_col(table)), *f.get_db_converters(connection)])
+        for f in fields
+    ]
+    names = [f.attname for f in fields]
+    instances = []
+    for row in rows:
+        values = list(row[:-1])
+        for position, (column, field_converters) in enumerate(converters):
+            for converter in field_converters:
+                values[position] = converter(values[position], column, connection)
+        instances.append((row[-1], model.from_db(connection.alias, names, values)))
+    return instances
 
 
 def post_get_visible(*, post_id: int, user: Viewer) -> Post:
@@ -128,7 +152,8 @@ class FeedFilters:
     search: str | None = None
 
     def values(self) -> dict[str, Any]:
-        return {name: value for name, value in asdict(self).items() if name != "no_author" and value is not None}
+        values = {name: getattr(self, name) for name in _FILTER_VALUES}
+        return {name: value for name, value in values.items() if value is not None}
 
     def shape(self) -> tuple:
         """Which filters are present: what decides the SQL's shape (not the values)."""
@@ -230,38 +255,58 @@ POST_ROW_FIELDS = (
     "author__erased_at",
 )
 _FEED_PAGES = QueryShapes()
+_THREAD_PAGES = QueryShapes()
 # Cursor key parts compared with float columns: bound as floats whatever the cursor's JSON spelled.
 _FLOAT_KEYS = {"hot", "rank"}
 
 
-def post_feed_page(
-    *, user: Viewer, ordering: str, filters: FeedFilters, key: list | None, backwards: bool, order: tuple, limit: int
+def _keyset_page(
+    shapes: QueryShapes,
+    shape: tuple,
+    values: dict[str, Any],
+    rows_of: Callable[[dict[str, Any]], QuerySet],
+    *,
+    fields: tuple[str, ...],
+    page: PageRequest,
 ) -> list[dict[str, Any]]:
-    """A page of the global feed as .values() rows (POST_ROW_FIELDS, plus `rank` when searching): the
-    `limit` rows after the cursor's `key` in `order` (KeysetCursorPagination.paginate_rows's reader).
-
-    The SQL is post_feed's queryset's, compiled once per shape (api.query_shapes): building and
-    compiling the visibility, my_vote and keyset parts cost more per request than the page's SQL.
-    """
-    fields = post_feed_ordering(ordering)
-    signed_in = is_signed_in(user)
-    values = filters.values()
-    if signed_in:
-        values["user"] = user.pk
-    for position, part in enumerate(key or ()):
+    """The page of .values() rows of `rows_of(values)` in the keyset ordering `fields` (the reader of
+    KeysetCursorPagination.paginate_rows), its SQL compiled once per shape (api.query_shapes)."""
+    values = dict(values)
+    for position, part in enumerate(page.key or ()):
         values[f"k{position}"] = float(part) if fields[position].lstrip("-") in _FLOAT_KEYS else part
-    columns = (*POST_ROW_FIELDS, "rank") if "rank" in {f.lstrip("-") for f in fields} else POST_ROW_FIELDS
-    has_key = key is not None
+    has_key = page.key is not None
 
     def build(v: dict[str, Any]) -> QuerySet:
-        viewer: Viewer = User(pk=v["user"]) if signed_in else AnonymousUser()
-        posts = _feed(viewer, FeedFilters(no_author=filters.no_author, **{n: v.get(n) for n in _FILTER_VALUES}))
+        rows = rows_of(v)
         if has_key:
-            posts = keyset_filter(posts, fields, [v[f"k{i}"] for i in range(len(fields))], backwards=backwards)
-        return posts.order_by(*order).values(*columns)[:limit]
+            key = [v[f"k{i}"] for i in range(len(fields))]
+            rows = keyset_filter(rows, fields, key, backwards=page.backwards)
+        return rows.order_by(*page.order)[: page.limit]
 
-    shape = (signed_in, ordering, filters.shape(), has_key, backwards, order, limit)
-    return _FEED_PAGES.rows(shape, values, build)
+    return shapes.rows((*shape, has_key, page.backwards, page.order, page.limit), values, build)
+
+
+def _viewer_of(values: dict[str, Any]) -> Viewer:
+    """The viewer as far as a list's SQL needs one: its id (`values["user"]`), or anonymous."""
+    return User(pk=values["user"]) if "user" in values else AnonymousUser()
+
+
+def post_feed_page(*, user: Viewer, ordering: str, filters: FeedFilters, page: PageRequest) -> list[dict[str, Any]]:
+    """A page of the global feed as .values() rows (POST_ROW_FIELDS, plus `rank` when searching).
+
+    The SQL is post_feed's queryset's, compiled once per shape: building and compiling the
+    visibility, my_vote and keyset parts cost more per request than the page's SQL.
+    """
+    fields = post_feed_ordering(ordering)
+    values = filters.values() | ({"user": user.pk} if is_signed_in(user) else {})
+    columns = (*POST_ROW_FIELDS, "rank") if "rank" in {f.lstrip("-") for f in fields} else POST_ROW_FIELDS
+
+    def rows_of(v: dict[str, Any]) -> QuerySet:
+        filtered = FeedFilters(no_author=filters.no_author, **{n: v.get(n) for n in _FILTER_VALUES})
+        return _feed(_viewer_of(v), filtered).values(*columns)
+
+    shape = ("feed", is_signed_in(user), ordering, filters.shape())
+    return _keyset_page(_FEED_PAGES, shape, values, rows_of, fields=fields, page=page)
 
 
 FEED_ORDERINGS = {"new": ("-id",), "hot": ("-hot", "-id"), "top": ("-score", "-id")}
@@ -292,6 +337,38 @@ def personal_feed(*, user: User) -> QuerySet:
     followed = Follow.objects.filter(follower=user).values("followee_id")
     posts = _posts_visible_to(user).filter(Q(author_id__in=followed) | Q(room_id__in=room_ids_of_member(user)))
     return posts.values(*POST_ROW_FIELDS)
+
+
+# What comment_data writes, read as .values() rows (no model instances).
+COMMENT_ROW_FIELDS = (
+    "id",
+    "post_id",
+    "parent_id",
+    "depth",
+    "path",
+    "content",
+    "score",
+    "my_vote",
+    "created_at",
+    "edited_at",
+    "is_deleted",
+    "author_id",
+    "author__handle",
+    "author__name",
+    "author__avatar",
+    "author__erased_at",
+)
+
+
+def comment_thread_page(*, post: Post, user: Viewer, page: PageRequest) -> list[dict[str, Any]]:
+    """A page of the post's thread (comment_list_for_post) as COMMENT_ROW_FIELDS rows, in thread order."""
+    values = {"post": post.pk} | ({"user": user.pk} if is_signed_in(user) else {})
+
+    def rows_of(v: dict[str, Any]) -> QuerySet:
+        return comment_list_for_post(post=Post(pk=v["post"]), user=_viewer_of(v)).values(*COMMENT_ROW_FIELDS)
+
+    shape = ("thread", is_signed_in(user))
+    return _keyset_page(_THREAD_PAGES, shape, values, rows_of, fields=("path",), page=page)
 
 
 def comment_list_for_post(*, post: Post, user: Viewer) -> QuerySet[Comment]:

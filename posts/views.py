@@ -87,9 +87,8 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
         paginator = self.paginator
         paginator.ordering = selectors.post_feed_ordering(ordering)
 
-        def read(key, backwards, order, limit):
-            page_of = {"key": key, "backwards": backwards, "order": order, "limit": limit}
-            return selectors.post_feed_page(user=request.user, ordering=ordering, filters=filters, **page_of)
+        def read(page):
+            return selectors.post_feed_page(user=request.user, ordering=ordering, filters=filters, page=page)
 
         page = selectors.post_page_related(paginator.paginate_rows(read, request))
         return self.get_paginated_response([post_data(post) for post in page])
@@ -146,7 +145,11 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
             comment = services.comment_create(post=post, author=request.user, **data.validated_data)
             comment = selectors.comment_get_visible(comment_id=comment.pk, user=request.user)
             return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
-        page = self.paginate_queryset(selectors.comment_list_for_post(post=post, user=request.user))
+
+        def read(page):
+            return selectors.comment_thread_page(post=post, user=request.user, page=page)
+
+        page = self.paginator.paginate_rows(read, request)
         return self.get_paginated_response([comment_data(comment) for comment in page])
 
     def _vote(self, request, pk, value: int) -> Response:
