@@ -39,12 +39,12 @@ SCENARIOS: dict[str, tuple[list[str], object]] = {}
 
 class Columns:
     """Positions of a statement's columns by name. A joined user's columns come after its `password`
-    when the API reads model instances (select_related); when it reads .values() rows, the user's id is
-    the row's foreign key (`user_fk`) and the user's other columns come after it."""
+    when the API reads model instances (select_related); when it reads .values() rows, they are named
+    `<user>_id`, `<user>__handle`... after the row's foreign key `user` (e.g. "author")."""
 
-    def __init__(self, description, user_fk: str = "author_id"):
+    def __init__(self, description, user: str = "author"):
         self.names = [column.name for column in description]
-        self.user_fk = user_fk
+        self.user_key = user
 
     def __getitem__(self, name: str) -> int:
         return self.names.index(name)
@@ -52,8 +52,7 @@ class Columns:
     def user(self, name: str) -> int:
         if "password" in self.names:
             return self.names.index(name, self.names.index("password") - 1)
-        fk = self.names.index(self.user_fk)
-        return fk if name == "id" else self.names.index(name, fk)
+        return self.names.index(f"{self.user_key}_id" if name == "id" else f"{self.user_key}__{name}")
 
 
 def user_summary(row, c: Columns) -> dict | None:

@@ -138,13 +138,15 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
     @extend_schema(methods=["POST"], request=CommentCreateSerializer, responses={201: CommentSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=ThreadPagination)
     def comments(self, request, pk=None, *args, **kwargs):
-        post = self._visible_post(pk)
         if request.method == "POST":
+            post = self._visible_post(pk)
             data = CommentCreateSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             comment = services.comment_create(post=post, author=request.user, **data.validated_data)
             comment = selectors.comment_get_visible(comment_id=comment.pk, user=request.user)
             return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+        post = selectors.post_check_visible(post_id=path_id(pk), user=request.user)
 
         def read(page):
             return selectors.comment_thread_page(post=post, user=request.user, page=page)
