@@ -1,5 +1,7 @@
 """Shared pagination: page style for ordinary lists, cursor style for feeds and chat history."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -54,3 +56,23 @@ class NewestFirstCursorPagination(CursorPagination):
 
     def _invalid(self):
         return serializers.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
+
+
+class RowsWindow:
+    """What PagePagination pages when a list reads its rows itself (e.g. .values() rows through
+    api.query_shapes): Django's Paginator asks it for count() and for one slice, the page."""
+
+    def __init__(self, count: Callable[[], int], read: Callable[[int, int], list]):
+        self._count = count
+        self._read = read
+
+    def count(self) -> int:
+        return self._count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list:
+        if not isinstance(window, slice) or window.start is None or window.stop is None:
+            raise TypeError("a RowsWindow is read one page (a bounded slice) at a time")
+        return self._read(window.start, window.stop - window.start)

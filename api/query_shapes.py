@@ -34,6 +34,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
+from api.pagination import RowsWindow
+
 logger = logging.getLogger(__name__)
 
 Build = Callable[[dict[str, Any]], QuerySet]
@@ -112,6 +114,10 @@ class QueryShapes:
     """The compiled templates of one list, by shape key. `build(values)` builds the list's .values()
     queryset; it may depend on everything in the shape key (a closure) and on nothing else."""
 
+    # Shapes kept per list: page numbers and sizes are the client's to choose, so past this many a new
+    # shape is compiled per request (as before) rather than kept.
+    max_shapes = 512
+
     def __init__(self) -> None:
         self._templates: dict[Hashable, Any] = {}
         self._lock = threading.Lock()
@@ -127,25 +133,40 @@ class QueryShapes:
             logger.info("query shape %r is not cacheable: compiled per request", shape)
             template = _UNCACHEABLE
         with self._lock:
-            self._templates.setdefault(shape, template)
+            if len(self._templates) < self.max_shapes:
+                self._templates.setdefault(shape, template)
         return template
+
+    def window(self, shape: Hashable, values: dict[str, Any], build: Build) -> RowsWindow:
+        """build(values)'s rows for PagePagination: its count and the page's slice, each compiled once per
+        shape (the slice's bounds are part of the page's SQL, so of its shape)."""
+
+        def read(offset: int, limit: int) -> list[dict[str, Any]]:
+            return self.rows((shape, offset, limit), values, lambda v: build(v)[offset : offset + limit])
+
+        return RowsWindow(count=lambda: self.count(shape, values, build), read=read)
+
+    def count(self, shape: Hashable, values: dict[str, Any], build: Build) -> int:
+        """How many rows build(values) has: `SELECT COUNT(*)` over its rows' ids, compiled once per shape."""
+
+        def ids(v: dict[str, Any]) -> QuerySet:
+            return build(v).order_by().values("pk")
+
+        template = self._template(("count", shape), values, ids)
+        if template is _UNCACHEABLE:
+            return build(values).count()
+        rows = self._fetch(("count", shape), template, values, ids, lambda sql: f"SELECT COUNT(*) FROM ({sql}) counted")
+        return rows[0][0] if rows else 0
 
     def rows(self, shape: Hashable, values: dict[str, Any], build: Build) -> list[dict[str, Any]]:
         """The rows of build(values) as .values() dicts, compiled once per shape."""
         template = self._template(shape, values, build)
         if template is _UNCACHEABLE:
             return list(build(values))
-        params = template.bind(values)
-        if getattr(settings, "QUERY_SHAPES_VERIFY", False):
-            sql, real_params, _compiler = _compile(build(values))
-            if (sql, real_params) != (template.sql, params):
-                raise ShapeMismatch(f"shape {shape!r}: {sql!r} {real_params!r} != {template.sql!r} {params!r}")
-        if template.sql is None:
+        rows = self._fetch(shape, template, values, build, lambda sql: sql)
+        if not rows:
             return []
         connection = connections[template.using]
-        with connection.cursor() as cursor:
-            cursor.execute(template.sql, params)
-            rows = cursor.fetchall()
         if template.converters:
             rows = [list(row) for row in rows]
             for row in rows:
@@ -156,3 +177,15 @@ class QueryShapes:
                     row[pos] = value
         names = template.names
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def _fetch(self, shape: Hashable, template: _Template, values: dict[str, Any], build: Build, wrap) -> list:
+        params = template.bind(values)
+        if getattr(settings, "QUERY_SHAPES_VERIFY", False):
+            sql, real_params, _compiler = _compile(build(values))
+            if (sql, real_params) != (template.sql, params):
+                raise ShapeMismatch(f"shape {shape!r}: {sql!r} {real_params!r} != {template.sql!r} {params!r}")
+        if template.sql is None:
+            return []
+        with connections[template.using].cursor() as cursor:
+            cursor.execute(wrap(template.sql), params)
+            return cursor.fetchall()

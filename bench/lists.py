@@ -187,7 +187,7 @@ def messages(results, user) -> dict:
 
 def notifications(results, user) -> dict:
     c, rows = statement(results, "notifications_notification")
-    c = Columns(c)
+    c = Columns(c, user="actor")
     out = [
         {
             "id": row[c["id"]],
@@ -248,7 +248,7 @@ def projects(results, user) -> dict:
 
 def tasks(results, user) -> dict:
     c, rows = statement(results, "projects_task")
-    c = Columns(c)
+    c = Columns(c, user="assignee")
     labels = {}
     label_c, label_rows = statement(results, "projects_tasklabel")
     label_c = Columns(label_c)

@@ -1,10 +1,13 @@
 """Reads of the notifications app: a recipient's own notifications, preferences, digest content."""
 
 from datetime import datetime
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 
+from api.pagination import RowsWindow
+from api.query_shapes import QueryShapes
 from notifications.models import EmailDigest, Notification, NotificationPreference
 from rooms.conversations.selectors import unread_conversations_count
 from rooms.selectors import room_ids_of_member, room_ids_visible_to
@@ -20,6 +23,36 @@ def notification_list(*, user: User, unread: bool | None = None) -> QuerySet[Not
     if unread is not None:
         notifications = notifications.filter(is_read=not unread)
     return notifications
+
+
+# What notification_data writes, read as .values() rows (no model instances).
+NOTIFICATION_ROW_FIELDS = (
+    "id",
+    "verb",
+    "message",
+    "link",
+    "target_type",
+    "target_id",
+    "data",
+    "is_read",
+    "created_at",
+    "actor_id",
+    "actor__handle",
+    "actor__name",
+    "actor__avatar",
+    "actor__erased_at",
+)
+_NOTIFICATION_PAGES = QueryShapes()
+
+
+def notification_rows(*, user: User, unread: bool | None = None) -> RowsWindow:
+    """notification_list's rows for PagePagination as NOTIFICATION_ROW_FIELDS dicts, their SQL compiled once
+    per shape (api.query_shapes)."""
+
+    def build(v: dict[str, Any]) -> QuerySet:
+        return notification_list(user=User(pk=v["user"]), unread=unread).values(*NOTIFICATION_ROW_FIELDS)
+
+    return _NOTIFICATION_PAGES.window(("notifications", unread), {"user": user.pk}, build)
 
 
 def unread_count(*, user_id: int) -> int:

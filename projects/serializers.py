@@ -20,7 +20,7 @@ from projects.models import (
     Visibility,
 )
 from projects.permissions import role_at_least
-from users.serializers import UserSkillSerializer, UserSummarySerializer, user_summary_data
+from users.serializers import UserSkillSerializer, UserSummarySerializer, user_summary_data, user_summary_of_row
 
 ASSIGNABLE_ROLES = [ProjectRole.MAINTAINER.value, ProjectRole.DEVELOPER.value, ProjectRole.VIEWER.value]
 
@@ -210,24 +210,24 @@ def _label_names(task) -> list[str]:
     return [label.name for label in (task.task_labels.all() if labels is None else labels)]
 
 
-def task_data(task: Row) -> dict:
-    """TaskSerializer's output, written out for the task list (tests/projects/test_list_output.py holds
-    the two to the same bytes)."""
+def task_data(task: dict) -> dict:
+    """TaskSerializer's output, written out for the task list from a row of projects.selectors.task_rows
+    completed by task_labels_of (tests/projects/test_list_output.py holds the two to the same bytes)."""
     return {
-        "id": task.id,
-        "number": task.number,
-        "project": task.project_id,
-        "title": task.title,
-        "description": task.description,
-        "status": task.status,
-        "priority": task.priority,
-        "labels": _label_names(task),
-        "assignee": user_summary_data(task.assignee),
-        "due_date": date_data(task.due_date),
-        "position": task.position,
-        "source_message": task.source_message_id,
-        "created_at": datetime_data(task.created_at),
-        "updated_at": datetime_data(task.updated_at),
+        "id": task["id"],
+        "number": task["number"],
+        "project": task["project_id"],
+        "title": task["title"],
+        "description": task["description"],
+        "status": task["status"],
+        "priority": task["priority"],
+        "labels": task["label_names"],
+        "assignee": user_summary_of_row(task, "assignee"),
+        "due_date": date_data(task["due_date"]),
+        "position": task["position"],
+        "source_message": task["source_message_id"],
+        "created_at": datetime_data(task["created_at"]),
+        "updated_at": datetime_data(task["updated_at"]),
     }
 
 
