@@ -208,7 +208,7 @@ def notifications(results, user) -> dict:
 
 def projects(results, user) -> dict:
     c, rows = statement(results, "projects_project")
-    c = Columns(c)
+    c = Columns(c, user="owner")
     skills = {}
     for project_id, _skill_id, name in statement(results, "users_skill")[1]:
         skills.setdefault(project_id, []).append(name)

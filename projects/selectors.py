@@ -55,7 +55,7 @@ from projects.models import (
     Visibility,
 )
 from projects.permissions import role_at_least
-from users.models import User, UserSkill
+from users.models import Skill, User, UserSkill
 from users.selectors import MAX_WEIGHT, PROFICIENCY_WEIGHT, with_skill_match
 from users.types import Viewer, is_signed_in
 
@@ -111,6 +111,88 @@ def project_list(
         projects = projects.filter(Q(name__icontains=search) | Q(description__icontains=search))
     # A skill filter joins one row per matching skill; name__iexact matches at most one skill.
     return _with_list_data(projects, user).order_by("-id")
+
+
+# What project_data writes, read as .values() rows (no model instances).
+PROJECT_ROW_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "description",
+    "room_id",
+    "repo_url",
+    "visibility",
+    "status",
+    "looking_for_members",
+    "member_count",
+    "my_role",
+    "github_full_name",
+    "github_stars",
+    "github_forks",
+    "github_open_issues",
+    "github_language",
+    "github_default_branch",
+    "last_synced_at",
+    "sync_status",
+    "sync_error",
+    "github_token_encrypted",
+    "created_at",
+    "owner_id",
+    "owner__handle",
+    "owner__name",
+    "owner__avatar",
+    "owner__erased_at",
+)
+_PROJECT_PAGES = QueryShapes()
+
+
+def project_rows(
+    *,
+    user: Viewer,
+    skill: str | None = None,
+    status: str | None = None,
+    looking_for_members: bool | None = None,
+    search: str | None = None,
+) -> RowsWindow:
+    """project_list's rows for PagePagination as PROJECT_ROW_FIELDS dicts (their SQL compiled once per
+    shape, api.query_shapes); project_skills_of completes a page."""
+    # Normalized here, as project_list would: the value given is the one that reaches the SQL.
+    filters = {"skill": skill.strip() if skill else None, "status": status or None, "search": search or None}
+    values: dict[str, Any] = {name: value for name, value in filters.items() if value is not None}
+    if is_signed_in(user):
+        values["user"] = user.pk
+
+    def build(v: dict[str, Any]) -> QuerySet:
+        viewer: Viewer = User(pk=v["user"]) if "user" in v else AnonymousUser()
+        filtered = {name: v.get(name) for name in ("skill", "status", "search")}
+        projects = project_list(user=viewer, looking_for_members=looking_for_members, **filtered)
+        return projects.values(*PROJECT_ROW_FIELDS)
+
+    return _PROJECT_PAGES.window(("projects", looking_for_members, *sorted(values)), values, build)
+
+
+def project_skills_of(projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set `skill_names` (sorted) on a page of project rows: one statement, the one the skills prefetch
+    runs, written as SQL (a queryset built and compiled for it cost more than reading the skills)."""
+    by_id = {project["id"]: project for project in projects}
+    for project in projects:
+        project["skill_names"] = []
+    if not by_id:
+        return projects
+    through = Project.required_skills.through._meta.db_table
+    skill_table = connection.ops.quote_name(Skill._meta.db_table)
+    marks = ", ".join(["%s"] * len(by_id))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ps.project_id, s.id, s.name FROM {skill_table} s JOIN {through} ps ON ps.skill_id = s.id "
+            f"WHERE ps.project_id IN ({marks})",
+            list(by_id),
+        )
+        for project_id, _skill_id, name in cursor.fetchall():
+            by_id[project_id]["skill_names"].append(name)
+    for project in projects:
+        project["skill_names"].sort()
+    return projects
 
 
 def project_get_for_user(*, project_id: int, user: Viewer) -> Project:

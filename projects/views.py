@@ -74,7 +74,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         filters = validated(ProjectFilterSerializer, request.query_params)
-        page = self.paginate_queryset(selectors.project_list(user=request.user, **filters))
+        page = selectors.project_skills_of(self.paginate_queryset(selectors.project_rows(user=request.user, **filters)))
         return self.get_paginated_response([project_data(project) for project in page])
 
     @extend_schema(request=ProjectWriteSerializer, responses={201: ProjectDetailSerializer})
