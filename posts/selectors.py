@@ -9,12 +9,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import F, FloatField, IntegerField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import F, FloatField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from api.params import MAX_ID, is_plain_integer
 from api.query_shapes import QueryShapes
+from api.rows import linked_instances
 from codenest.errors import NotFound
 from posts.models import Comment, Post, Tag, Vote
 from posts.pagination import PageRequest, keyset_filter
@@ -88,47 +89,14 @@ def post_page_related(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
         for post_id, name in cursor.fetchall():
             by_id[post_id]["tag_names"].append(name)
-        images = _instances_with_post(cursor, Upload, post_images, "upload_id", ids)
+        images = linked_instances(Upload, post_images, "upload_id", "post_id", ids)
         for post_id, upload in images:
             by_id[post_id]["image_list"].append(upload)
-        previews = _instances_with_post(cursor, LinkPreview, post_previews, "linkpreview_id", ids)
+        previews = linked_instances(LinkPreview, post_previews, "linkpreview_id", "post_id", ids)
         for post_id, preview in previews:
             if preview.ok:
                 by_id[post_id]["preview_list"].append(preview)
     return posts
-
-
-def _instances_with_post(cursor, model: type[Model], through: str, fk: str, ids: list[int]) -> list[tuple[int, Any]]:
-    """(post id, model instance) for each row of `model` linked to the page's posts by the table `through`
-    (its column `fk`), in id order.
-
-    A bare cursor and Model.from_db: a page's images and previews are usually none, and a RawQuerySet
-    cost more to set up than the statement itself. Field converters are applied as Django would.
-    """
-    fields = model._meta.concrete_fields
-    columns = ", ".join(f"m.{connection.ops.quote_name(f.column)}" for f in fields)  # type: ignore[arg-type]  # concrete fields have a column
-    cursor.execute(
-        f"SELECT {columns}, page.post_id FROM {model._meta.db_table} m JOIN {through} page ON page.{fk} = m.id "
-        f"WHERE page.post_id IN ({_in_list(ids)}) ORDER BY m.id",
-        ids,
-    )
-    rows = cursor.fetchall()
-    if not rows:
-        return []
-    table = model._meta.db_table
-    converters = [
-        (f.get_col(table), [*connection.ops.get_db_converters(f.get_col(table)), *f.get_db_converters(connection)])
-        for f in fields
-    ]
-    names = [f.attname for f in fields]
-    instances = []
-    for row in rows:
-        values = list(row[:-1])
-        for position, (column, field_converters) in enumerate(converters):
-            for converter in field_converters:
-                values[position] = converter(values[position], column, connection)
-        instances.append((row[-1], model.from_db(connection.alias, names, values)))
-    return instances
 
 
 _VISIBLE_POSTS = QueryShapes()
