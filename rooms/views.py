@@ -223,7 +223,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         ]
     )
     def list(self, request, *args, **kwargs):
-        room = self._room()
+        room = selectors.room_check_member(room_id=path_id(self.kwargs["room_id"]), user=request.user)
         params = request.query_params
         messages = selectors.message_rows(
             room=room, before=_id_param(params.get("before"), "before"), after=_id_param(params.get("after"), "after")
