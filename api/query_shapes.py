@@ -46,13 +46,14 @@ _VALUE, _CONSTANT = 0, 1
 @dataclass(frozen=True)
 class _Template:
     sql: str | None  # None: the shape matches no rows (Django raised EmptyResultSet)
+    # (_VALUE, (name, the compiled parameter's type)) or (_CONSTANT, the parameter)
     params: tuple[tuple[int, Any], ...]
     names: tuple[str, ...]
     converters: tuple[tuple[int, tuple[Callable, ...], Any], ...]
     using: str
 
     def bind(self, values: dict[str, Any]) -> tuple:
-        return tuple(values[p] if kind == _VALUE else p for kind, p in self.params)
+        return tuple(_as(p[1], values[p[0]]) if kind == _VALUE else p for kind, p in self.params)
 
 
 class ShapeMismatch(AssertionError):
@@ -79,6 +80,20 @@ def _sentinel(value: Any) -> Any:
     raise TypeError(f"no sentinel for a {type(value).__name__}")
 
 
+def _kind(value: Any) -> type:
+    """A parameter's plain type: the backend may hand over an int as a subclass that fixes its SQL type
+    (psycopg's Int4/Int8 for integer columns on PostgreSQL)."""
+    for kind in (bool, int, float, str, datetime):
+        if isinstance(value, kind):
+            return kind
+    return type(value)
+
+
+def _as(wrapper: type, value: Any) -> Any:
+    """The request's value in the compiled parameter's type (Int4(value) where the SQL had an Int4)."""
+    return value if type(value) is wrapper else wrapper(value)
+
+
 def _compile(queryset: QuerySet) -> tuple[str | None, tuple, Any]:
     compiler = queryset.query.get_compiler(using=queryset.db)
     try:
@@ -101,8 +116,10 @@ def _names(queryset: QuerySet) -> tuple[str, ...]:
 def _make_template(queryset: QuerySet, values: dict[str, Any]) -> _Template:
     """The template of a queryset built from the sentinels `values` (name -> sentinel)."""
     sql, params, compiler = _compile(queryset)
-    by_value = {(type(v), v): name for name, v in values.items()}
-    slots = tuple((_VALUE, by_value[(type(p), p)]) if (type(p), p) in by_value else (_CONSTANT, p) for p in params)
+    by_value = {(_kind(v), v): name for name, v in values.items()}
+    slots = tuple(
+        (_VALUE, (by_value[(_kind(p), p)], type(p))) if (_kind(p), p) in by_value else (_CONSTANT, p) for p in params
+    )
     converters: tuple = ()
     if sql is not None:
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
