@@ -6,8 +6,8 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 
-from api.pagination import RowsWindow
-from api.query_shapes import QueryShapes
+from listing.rows import RowsWindow
+from listing.shapes import QueryShapes
 from notifications.models import EmailDigest, Notification, NotificationPreference
 from rooms.conversations.selectors import unread_conversations_count
 from rooms.selectors import room_ids_of_member, room_ids_visible_to
@@ -47,7 +47,7 @@ _NOTIFICATION_PAGES = QueryShapes()
 
 def notification_rows(*, user: User, unread: bool | None = None) -> RowsWindow:
     """notification_list's rows for PagePagination as NOTIFICATION_ROW_FIELDS dicts, their SQL compiled once
-    per shape (api.query_shapes)."""
+    per shape (listing.shapes)."""
 
     def build(v: dict[str, Any]) -> QuerySet:
         return notification_list(user=User(pk=v["user"]), unread=unread).values(*NOTIFICATION_ROW_FIELDS)

@@ -12,17 +12,15 @@ import json
 import math
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from api.params import is_plain_integer
+from listing.keyset import PageRequest, keyset_filter
 
 MAX_BIGINT = 2**63 - 1
 
@@ -69,60 +67,6 @@ def decode_cursor(token: str, *, fields: tuple[str, ...]) -> tuple[list, bool]:
     return key, bool(backwards)
 
 
-def _row_after(queryset: QuerySet, fields: tuple[str, ...], key: list, *, backwards: bool) -> RawSQL | None:
-    """`(a, b) < (x, y)` when every sort field is a column sorted the same way: PostgreSQL (and SQLite)
-    turn a row comparison into one index range, so even a key among thousands of ties costs nothing."""
-    directions = {field.startswith("-") for field in fields}
-    names = [field.lstrip("-") for field in fields]
-    columns = {f.name: f.column for f in queryset.model._meta.concrete_fields}
-    if len(fields) < 2 or len(directions) != 1 or not all(name in columns for name in names):
-        return None
-    quote = connection.ops.quote_name
-    table = quote(queryset.model._meta.db_table)
-    row = ", ".join(f"{table}.{quote(columns[name])}" for name in names)
-    operator = "<" if directions.pop() != backwards else ">"
-    placeholders = ", ".join(["%s"] * len(key))
-    return RawSQL(f"({row}) {operator} ({placeholders})", key, output_field=BooleanField())
-
-
-def _after(fields: tuple[str, ...], key: list, *, backwards: bool) -> Q:
-    """Rows strictly after `key` in the ordering (before it when going backwards).
-
-    (a, b) after (x, y) in a descending ordering is `a <= x AND (a < x OR b < y)`: the first term
-    bounds the index range, the rest drops the ties already shown.
-    """
-    condition = Q()
-    for position in range(len(fields) - 1, -1, -1):
-        name = fields[position].lstrip("-")
-        descending = fields[position].startswith("-") != backwards
-        strict = Q(**{f"{name}__{'lt' if descending else 'gt'}": key[position]})
-        if position == len(fields) - 1:
-            condition = strict
-        else:
-            loose = Q(**{f"{name}__{'lte' if descending else 'gte'}": key[position]})
-            condition = loose & (strict | condition)
-    return condition
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    """What a page reader must return: the first `limit` rows after the cursor's `key` (None on the first
-    page) in `order` (the paginator's ordering, reversed when going `backwards`)."""
-
-    key: list | None
-    backwards: bool
-    order: tuple[str, ...]
-    limit: int
-
-
-def keyset_filter(queryset: QuerySet, fields: tuple[str, ...], key: list, *, backwards: bool) -> QuerySet:
-    """The rows of `queryset` after `key` in the ordering `fields` (before it when going backwards)."""
-    row_condition = _row_after(queryset, fields, key, backwards=backwards)
-    if row_condition is not None:
-        return queryset.filter(row_condition)
-    return queryset.filter(_after(fields, key, backwards=backwards))
-
-
 class KeysetCursorPagination(BasePagination):
     page_size = 20
     max_page_size = 100
@@ -148,7 +92,7 @@ class KeysetCursorPagination(BasePagination):
 
         return self.paginate_rows(read, request)
 
-    def paginate_rows(self, read: Callable[["PageRequest"], list], request) -> list:
+    def paginate_rows(self, read: Callable[[PageRequest], list], request) -> list:
         """The page as `read(PageRequest)` reads it. Rows are model instances or .values() dicts."""
         self.request = request
         self.base_url = request.build_absolute_uri()

@@ -14,11 +14,11 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from api.params import MAX_ID, is_plain_integer
-from api.query_shapes import QueryShapes
-from api.rows import linked_instances
 from codenest.errors import NotFound
+from listing.keyset import PageRequest, keyset_filter
+from listing.rows import linked_instances
+from listing.shapes import QueryShapes
 from posts.models import Comment, Post, Tag, Vote
-from posts.pagination import PageRequest, keyset_filter
 from rooms.selectors import room_ids_of_member, room_ids_visible_to
 from uploads.models import LinkPreview, Upload
 from users.models import Follow, User
@@ -128,7 +128,7 @@ def post_get_visible(*, post_id: int, user: Viewer) -> Post:
 @dataclass(frozen=True)
 class FeedFilters:
     """A feed's filters as query values: each one None when absent, already normalized (so the value
-    that reaches the SQL is the one given here, which api.query_shapes relies on)."""
+    that reaches the SQL is the one given here, which listing.shapes relies on)."""
 
     room_id: int | None = None
     author_id: int | None = None
@@ -257,7 +257,7 @@ def _keyset_page(
     page: PageRequest,
 ) -> list[dict[str, Any]]:
     """The page of .values() rows of `rows_of(values)` in the keyset ordering `fields` (the reader of
-    KeysetCursorPagination.paginate_rows), its SQL compiled once per shape (api.query_shapes)."""
+    KeysetCursorPagination.paginate_rows), its SQL compiled once per shape (listing.shapes)."""
     values = dict(values)
     for position, part in enumerate(page.key or ()):
         values[f"k{position}"] = float(part) if fields[position].lstrip("-") in _FLOAT_KEYS else part

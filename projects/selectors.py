@@ -37,10 +37,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
-from api.pagination import RowsWindow
 from api.params import path_id
-from api.query_shapes import QueryShapes
 from codenest.errors import NotFound
+from listing.rows import RowsWindow
+from listing.shapes import QueryShapes
 from projects.models import (
     Commit,
     JoinRequestStatus,
@@ -155,7 +155,7 @@ def project_rows(
     search: str | None = None,
 ) -> RowsWindow:
     """project_list's rows for PagePagination as PROJECT_ROW_FIELDS dicts (their SQL compiled once per
-    shape, api.query_shapes); project_skills_of completes a page."""
+    shape, listing.shapes); project_skills_of completes a page."""
     # Normalized here, as project_list would: the value given is the one that reaches the SQL.
     filters = {"skill": skill.strip() if skill else None, "status": status or None, "search": search or None}
     values: dict[str, Any] = {name: value for name, value in filters.items() if value is not None}
@@ -310,7 +310,7 @@ def task_rows(
     *, project: Project, status: str | None = None, assignee: int | None = None, label: str | None = None
 ) -> RowsWindow:
     """task_list's rows for PagePagination as TASK_ROW_FIELDS dicts (their SQL compiled once per shape,
-    api.query_shapes); task_labels_of completes a page."""
+    listing.shapes); task_labels_of completes a page."""
     # Normalized here, as task_list would: the value given is the one that reaches the SQL.
     filters = {"status": status or None, "assignee": assignee, "label": label.strip().lower() if label else None}
     values = {"project": project.pk} | {name: value for name, value in filters.items() if value is not None}

@@ -12,10 +12,9 @@ from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, Qu
 from django.db.models.expressions import Case, When
 from django.db.models.functions import Coalesce
 
-from api.pagination import CursorRows
-from api.query_shapes import QueryShapes
-from api.rows import linked_instances
 from codenest.errors import NotFound
+from listing.rows import CursorRows, linked_instances
+from listing.shapes import QueryShapes
 from rooms.models import (
     CONVERSATION_KINDS,
     Ban,
@@ -296,7 +295,7 @@ _MESSAGE_PAGES = QueryShapes()
 
 def message_rows(*, room: Room, before: int | None = None, after: int | None = None) -> CursorRows:
     """message_history's rows for NewestFirstCursorPagination as MESSAGE_ROW_FIELDS dicts, their SQL
-    compiled once per shape (api.query_shapes); message_page_related completes a page."""
+    compiled once per shape (listing.shapes); message_page_related completes a page."""
     bounds = {name: value for name, value in (("before", before), ("after", after)) if value is not None}
 
     def read(ordering: tuple, lookups: tuple, start: int, stop: int) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ def _clear_cache():
 
 @pytest.fixture(autouse=True)
 def _verify_query_shapes(settings):
-    """Every list read through api.query_shapes is also compiled from its real values and compared with
+    """Every list read through listing.shapes is also compiled from its real values and compared with
     the cached template: a shape key that misses a branch of the SQL fails the test that takes it."""
     settings.QUERY_SHAPES_VERIFY = True
 

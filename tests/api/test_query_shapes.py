@@ -1,4 +1,4 @@
-"""api.query_shapes: a list's SQL compiled once per shape and bound with each request's values must read
+"""listing.shapes: a list's SQL compiled once per shape and bound with each request's values must read
 exactly the rows the ORM's own queryset reads, for every filter combination (issue 16)."""
 
 import itertools
@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from api.query_shapes import QueryShapes, ShapeMismatch
+from listing.shapes import QueryShapes, ShapeMismatch
 from posts.models import Post, Tag
 from posts.pagination import encode_cursor
 from posts.selectors import post_feed, post_feed_ordering

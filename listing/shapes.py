@@ -34,7 +34,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
-from api.pagination import RowsWindow
+from listing.rows import RowsWindow
 
 logger = logging.getLogger(__name__)
 
