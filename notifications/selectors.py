@@ -12,6 +12,7 @@ from notifications.models import EmailDigest, Notification, NotificationPreferen
 from rooms.conversations.selectors import unread_conversations_count
 from rooms.selectors import room_ids_of_member, room_ids_visible_to
 from users.models import Follow, User
+from users.selectors import user_summary_columns
 
 DIGEST_MAX_NOTIFICATIONS = 20
 DIGEST_MAX_POSTS = 5
@@ -36,11 +37,7 @@ NOTIFICATION_ROW_FIELDS = (
     "data",
     "is_read",
     "created_at",
-    "actor_id",
-    "actor__handle",
-    "actor__name",
-    "actor__avatar",
-    "actor__erased_at",
+    *user_summary_columns("actor"),
 )
 _NOTIFICATION_PAGES = QueryShapes()
 

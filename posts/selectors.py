@@ -22,6 +22,7 @@ from posts.models import Comment, Post, Tag, Vote
 from rooms.selectors import room_ids_of_member, room_ids_visible_to
 from uploads.models import LinkPreview, Upload
 from users.models import Follow, User
+from users.selectors import user_summary_columns
 from users.types import Viewer, is_signed_in
 
 TOP_PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30), "all": None}
@@ -235,11 +236,7 @@ POST_ROW_FIELDS = (
     "edited_at",
     "hot",
     "my_vote",
-    "author_id",
-    "author__handle",
-    "author__name",
-    "author__avatar",
-    "author__erased_at",
+    *user_summary_columns("author"),
 )
 _FEED_PAGES = QueryShapes()
 _THREAD_PAGES = QueryShapes()
@@ -339,11 +336,7 @@ COMMENT_ROW_FIELDS = (
     "created_at",
     "edited_at",
     "is_deleted",
-    "author_id",
-    "author__handle",
-    "author__name",
-    "author__avatar",
-    "author__erased_at",
+    *user_summary_columns("author"),
 )
 
 

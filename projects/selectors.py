@@ -56,7 +56,7 @@ from projects.models import (
 )
 from projects.permissions import role_at_least
 from users.models import Skill, User, UserSkill
-from users.selectors import MAX_WEIGHT, PROFICIENCY_WEIGHT, with_skill_match
+from users.selectors import MAX_WEIGHT, PROFICIENCY_WEIGHT, user_summary_columns, with_skill_match
 from users.types import Viewer, is_signed_in
 
 # --- projects --------------------------------------------------------------------------------
@@ -137,11 +137,7 @@ PROJECT_ROW_FIELDS = (
     "sync_error",
     "github_token_encrypted",
     "created_at",
-    "owner_id",
-    "owner__handle",
-    "owner__name",
-    "owner__avatar",
-    "owner__erased_at",
+    *user_summary_columns("owner"),
 )
 _PROJECT_PAGES = QueryShapes()
 
@@ -282,11 +278,7 @@ TASK_ROW_FIELDS = (
     "source_message_id",
     "created_at",
     "updated_at",
-    "assignee_id",
-    "assignee__handle",
-    "assignee__name",
-    "assignee__avatar",
-    "assignee__erased_at",
+    *user_summary_columns("assignee"),
 )
 _TASK_PAGES = QueryShapes()
 _VISIBLE_PROJECTS = QueryShapes()

@@ -28,7 +28,7 @@ from rooms.models import (
     RoomTag,
 )
 from users.models import User
-from users.selectors import users_mentioned_in
+from users.selectors import user_summary_columns, users_mentioned_in
 from users.types import Viewer, is_signed_in
 
 # A message's files and previews: one query each for a whole page of messages.
@@ -284,11 +284,7 @@ MESSAGE_ROW_FIELDS = (
     "created_at",
     "edited_at",
     "is_deleted",
-    "author_id",
-    "author__handle",
-    "author__name",
-    "author__avatar",
-    "author__erased_at",
+    *user_summary_columns("author"),
 )
 _MESSAGE_PAGES = QueryShapes()
 
