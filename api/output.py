@@ -6,9 +6,11 @@ tests compare the plain output with, byte for byte. These are DRF's own field co
 value comes out exactly as the serializer would write it.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from django.conf import settings
+from django.utils.timezone import get_current_timezone
 from rest_framework import serializers
 
 # A model instance as a list selector hands it over: with its annotations (`member_count`, `my_vote`...)
@@ -21,7 +23,13 @@ _date_field = serializers.DateField(read_only=True)
 
 def datetime_data(value: datetime | None) -> str | None:
     """Aware datetimes as DRF writes them ("...Z" in UTC); None stays None."""
-    return None if value is None else _datetime_field.to_representation(value)
+    if value is None:
+        return None
+    # The database's datetimes arrive in UTC; while the current time zone is UTC too, DRF's conversion
+    # to it changes nothing and its ISO form ends in "+00:00", written "Z" (a list writes 20-60 a page).
+    if value.tzinfo is UTC and settings.USE_TZ and getattr(get_current_timezone(), "key", None) == "UTC":
+        return value.isoformat()[:-6] + "Z"
+    return _datetime_field.to_representation(value)
 
 
 def date_data(value: date | None) -> str | None:

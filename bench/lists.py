@@ -38,16 +38,21 @@ SCENARIOS: dict[str, tuple[list[str], object]] = {}
 
 
 class Columns:
-    """Positions of a statement's columns by name; a joined user's columns come after its `password`."""
+    """Positions of a statement's columns by name. A joined user's columns come after its `password`
+    when the API reads model instances (select_related); when it reads .values() rows, they are named
+    `<user>_id`, `<user>__handle`... after the row's foreign key `user` (e.g. "author")."""
 
-    def __init__(self, description):
+    def __init__(self, description, user: str = "author"):
         self.names = [column.name for column in description]
+        self.user_key = user
 
     def __getitem__(self, name: str) -> int:
         return self.names.index(name)
 
     def user(self, name: str) -> int:
-        return self.names.index(name, self.names.index("password") - 1)
+        if "password" in self.names:
+            return self.names.index(name, self.names.index("password") - 1)
+        return self.names.index(f"{self.user_key}_id" if name == "id" else f"{self.user_key}__{name}")
 
 
 def user_summary(row, c: Columns) -> dict | None:
@@ -182,7 +187,7 @@ def messages(results, user) -> dict:
 
 def notifications(results, user) -> dict:
     c, rows = statement(results, "notifications_notification")
-    c = Columns(c)
+    c = Columns(c, user="actor")
     out = [
         {
             "id": row[c["id"]],
@@ -203,7 +208,7 @@ def notifications(results, user) -> dict:
 
 def projects(results, user) -> dict:
     c, rows = statement(results, "projects_project")
-    c = Columns(c)
+    c = Columns(c, user="owner")
     skills = {}
     for project_id, _skill_id, name in statement(results, "users_skill")[1]:
         skills.setdefault(project_id, []).append(name)
@@ -243,7 +248,7 @@ def projects(results, user) -> dict:
 
 def tasks(results, user) -> dict:
     c, rows = statement(results, "projects_task")
-    c = Columns(c)
+    c = Columns(c, user="assignee")
     labels = {}
     label_c, label_rows = statement(results, "projects_tasklabel")
     label_c = Columns(label_c)

@@ -1,14 +1,18 @@
 """Reads of the notifications app: a recipient's own notifications, preferences, digest content."""
 
 from datetime import datetime
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 
+from listing.rows import RowsWindow
+from listing.shapes import QueryShapes
 from notifications.models import EmailDigest, Notification, NotificationPreference
 from rooms.conversations.selectors import unread_conversations_count
 from rooms.selectors import room_ids_of_member, room_ids_visible_to
 from users.models import Follow, User
+from users.selectors import user_summary_columns
 
 DIGEST_MAX_NOTIFICATIONS = 20
 DIGEST_MAX_POSTS = 5
@@ -20,6 +24,32 @@ def notification_list(*, user: User, unread: bool | None = None) -> QuerySet[Not
     if unread is not None:
         notifications = notifications.filter(is_read=not unread)
     return notifications
+
+
+# What notification_data writes, read as .values() rows (no model instances).
+NOTIFICATION_ROW_FIELDS = (
+    "id",
+    "verb",
+    "message",
+    "link",
+    "target_type",
+    "target_id",
+    "data",
+    "is_read",
+    "created_at",
+    *user_summary_columns("actor"),
+)
+_NOTIFICATION_PAGES = QueryShapes()
+
+
+def notification_rows(*, user: User, unread: bool | None = None) -> RowsWindow:
+    """notification_list's rows for PagePagination as NOTIFICATION_ROW_FIELDS dicts, their SQL compiled once
+    per shape (listing.shapes)."""
+
+    def build(v: dict[str, Any]) -> QuerySet:
+        return notification_list(user=User(pk=v["user"]), unread=unread).values(*NOTIFICATION_ROW_FIELDS)
+
+    return _NOTIFICATION_PAGES.window(("notifications", unread), {"user": user.pk}, build)
 
 
 def unread_count(*, user_id: int) -> int:

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from api.output import datetime_data
 from notifications.models import EmailDigest, Notification, Verb
-from users.serializers import UserSummarySerializer, user_summary_data
+from users.serializers import UserSummarySerializer, user_summary_of_row
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -14,20 +14,21 @@ class NotificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def notification_data(notification: Notification) -> dict:
-    """NotificationSerializer's output, written out for the list (tests/notifications/test_list_output.py
-    holds the two to the same bytes)."""
+def notification_data(notification: dict) -> dict:
+    """NotificationSerializer's output, written out for the list from a row of
+    notifications.selectors.notification_rows (tests/notifications/test_list_output.py holds the two to
+    the same bytes)."""
     return {
-        "id": notification.id,
-        "verb": notification.verb,
-        "actor": user_summary_data(notification.actor),
-        "message": notification.message,
-        "link": notification.link,
-        "target_type": notification.target_type,
-        "target_id": notification.target_id,
-        "data": notification.data,
-        "is_read": notification.is_read,
-        "created_at": datetime_data(notification.created_at),
+        "id": notification["id"],
+        "verb": notification["verb"],
+        "actor": user_summary_of_row(notification, "actor"),
+        "message": notification["message"],
+        "link": notification["link"],
+        "target_type": notification["target_type"],
+        "target_id": notification["target_id"],
+        "data": notification["data"],
+        "is_read": notification["is_read"],
+        "created_at": datetime_data(notification["created_at"]),
     }
 
 

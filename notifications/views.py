@@ -38,7 +38,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         query = NotificationListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        notifications = selectors.notification_list(user=request.user, unread=query.validated_data["unread"])
+        notifications = selectors.notification_rows(user=request.user, unread=query.validated_data["unread"])
         page = self.paginate_queryset(notifications)
         return self.get_paginated_response([notification_data(notification) for notification in page])
 

@@ -11,16 +11,16 @@ import binascii
 import json
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 
-from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from api.params import is_plain_integer
+from listing.keyset import PageRequest, keyset_filter
 
 MAX_BIGINT = 2**63 - 1
 
@@ -67,41 +67,6 @@ def decode_cursor(token: str, *, fields: tuple[str, ...]) -> tuple[list, bool]:
     return key, bool(backwards)
 
 
-def _row_after(queryset: QuerySet, fields: tuple[str, ...], key: list, *, backwards: bool) -> RawSQL | None:
-    """`(a, b) < (x, y)` when every sort field is a column sorted the same way: PostgreSQL (and SQLite)
-    turn a row comparison into one index range, so even a key among thousands of ties costs nothing."""
-    directions = {field.startswith("-") for field in fields}
-    names = [field.lstrip("-") for field in fields]
-    columns = {f.name: f.column for f in queryset.model._meta.concrete_fields}
-    if len(fields) < 2 or len(directions) != 1 or not all(name in columns for name in names):
-        return None
-    quote = connection.ops.quote_name
-    table = quote(queryset.model._meta.db_table)
-    row = ", ".join(f"{table}.{quote(columns[name])}" for name in names)
-    operator = "<" if directions.pop() != backwards else ">"
-    placeholders = ", ".join(["%s"] * len(key))
-    return RawSQL(f"({row}) {operator} ({placeholders})", key, output_field=BooleanField())
-
-
-def _after(fields: tuple[str, ...], key: list, *, backwards: bool) -> Q:
-    """Rows strictly after `key` in the ordering (before it when going backwards).
-
-    (a, b) after (x, y) in a descending ordering is `a <= x AND (a < x OR b < y)`: the first term
-    bounds the index range, the rest drops the ties already shown.
-    """
-    condition = Q()
-    for position in range(len(fields) - 1, -1, -1):
-        name = fields[position].lstrip("-")
-        descending = fields[position].startswith("-") != backwards
-        strict = Q(**{f"{name}__{'lt' if descending else 'gt'}": key[position]})
-        if position == len(fields) - 1:
-            condition = strict
-        else:
-            loose = Q(**{f"{name}__{'lte' if descending else 'gte'}": key[position]})
-            condition = loose & (strict | condition)
-    return condition
-
-
 class KeysetCursorPagination(BasePagination):
     page_size = 20
     max_page_size = 100
@@ -119,6 +84,16 @@ class KeysetCursorPagination(BasePagination):
         return min(int(raw), self.max_page_size)
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:  # type: ignore[override]  # pages querysets only
+        def read(page: PageRequest) -> list:
+            rows = queryset
+            if page.key is not None:
+                rows = keyset_filter(queryset, self.ordering, page.key, backwards=page.backwards)
+            return list(rows.order_by(*page.order)[: page.limit])
+
+        return self.paginate_rows(read, request)
+
+    def paginate_rows(self, read: Callable[[PageRequest], list], request) -> list:
+        """The page as `read(PageRequest)` reads it. Rows are model instances or .values() dicts."""
         self.request = request
         self.base_url = request.build_absolute_uri()
         size = self.get_page_size(request)
@@ -127,13 +102,7 @@ class KeysetCursorPagination(BasePagination):
         order = self.ordering
         if backwards:
             order = tuple(field[1:] if field.startswith("-") else f"-{field}" for field in order)
-        if key is not None:
-            row_condition = _row_after(queryset, self.ordering, key, backwards=backwards)
-            if row_condition is not None:
-                queryset = queryset.filter(row_condition)
-            else:
-                queryset = queryset.filter(_after(self.ordering, key, backwards=backwards))
-        rows = list(queryset.order_by(*order)[: size + 1])
+        rows = read(PageRequest(key=key, backwards=backwards, order=order, limit=size + 1))
         has_more = len(rows) > size
         rows = rows[:size]
         if backwards:
@@ -145,6 +114,8 @@ class KeysetCursorPagination(BasePagination):
         return rows
 
     def _key_of(self, row) -> list:
+        if isinstance(row, dict):
+            return [row[field.lstrip("-")] for field in self.ordering]
         return [getattr(row, field.lstrip("-")) for field in self.ordering]
 
     def _link(self, key: list | None, *, backwards: bool) -> str | None:

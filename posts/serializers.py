@@ -3,7 +3,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.output import Row, datetime_data
+from api.output import datetime_data
 from api.serializers import id_field
 from posts.models import (
     COMMENT_CONTENT_MAX_LENGTH,
@@ -15,7 +15,7 @@ from posts.models import (
     Report,
 )
 from uploads.serializers import LinkPreviewSerializer, UploadIdsField, UploadSerializer
-from users.serializers import UserSummarySerializer, user_summary_data
+from users.serializers import UserSummarySerializer, user_summary_of_row
 
 MAX_TAGS = 5
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#._-]{0,29}$")
@@ -93,32 +93,32 @@ class PostSerializer(serializers.ModelSerializer):
         return LinkPreviewSerializer(sorted(previews, key=lambda p: p.pk), many=True).data  # type: ignore[return-value]  # many=True: .data is a ReturnList
 
 
-def post_data(post: Row) -> dict:
+def post_data(post: dict) -> dict:
     """PostSerializer's output, written out for the lists (the feeds run it 20-100 times a page), from a
-    post completed by posts.selectors.post_page_related.
+    post row (posts.selectors.POST_ROW_FIELDS) completed by posts.selectors.post_page_related.
 
     The serializer stays the schema and the single-post output; tests/posts/test_list_output.py
     holds the two to the same bytes.
     """
     return {
-        "id": post.id,
-        "author": user_summary_data(post.author),
-        "room": post.room_id,
-        "title": post.title,
-        "content": post.content,
-        "kind": post.kind,
-        "code_language": post.code_language,
-        "url": post.url,
-        "tags": post.tag_names,
-        "score": post.score,
-        "upvotes": post.upvotes,
-        "downvotes": post.downvotes,
-        "my_vote": getattr(post, "my_vote", 0),
-        "comment_count": post.comment_count,
-        "created_at": datetime_data(post.created_at),
-        "edited_at": datetime_data(post.edited_at),
-        "images": UploadSerializer(post.image_list, many=True).data if post.image_list else [],
-        "previews": LinkPreviewSerializer(post.preview_list, many=True).data if post.preview_list else [],
+        "id": post["id"],
+        "author": user_summary_of_row(post, "author"),
+        "room": post["room_id"],
+        "title": post["title"],
+        "content": post["content"],
+        "kind": post["kind"],
+        "code_language": post["code_language"],
+        "url": post["url"],
+        "tags": post["tag_names"],
+        "score": post["score"],
+        "upvotes": post["upvotes"],
+        "downvotes": post["downvotes"],
+        "my_vote": post["my_vote"],
+        "comment_count": post["comment_count"],
+        "created_at": datetime_data(post["created_at"]),
+        "edited_at": datetime_data(post["edited_at"]),
+        "images": UploadSerializer(post["image_list"], many=True).data if post["image_list"] else [],
+        "previews": LinkPreviewSerializer(post["preview_list"], many=True).data if post["preview_list"] else [],
     }
 
 
@@ -154,20 +154,21 @@ class CommentSerializer(serializers.ModelSerializer):
         return data
 
 
-def comment_data(comment: Row) -> dict:
-    """CommentSerializer's output, written out for the comment lists (held to the same bytes by tests)."""
-    deleted = comment.is_deleted
+def comment_data(comment: dict) -> dict:
+    """CommentSerializer's output, written out for the comment lists from a row of
+    posts.selectors.comment_thread_page (held to the same bytes by tests)."""
+    deleted = comment["is_deleted"]
     return {
-        "id": comment.id,
-        "post": comment.post_id,
-        "author": None if deleted else user_summary_data(comment.author),
-        "parent": comment.parent_id,
-        "depth": comment.depth,
-        "content": "" if deleted else comment.content,
-        "score": comment.score,
-        "my_vote": getattr(comment, "my_vote", 0),
-        "created_at": datetime_data(comment.created_at),
-        "edited_at": datetime_data(comment.edited_at),
+        "id": comment["id"],
+        "post": comment["post_id"],
+        "author": None if deleted else user_summary_of_row(comment, "author"),
+        "parent": comment["parent_id"],
+        "depth": comment["depth"],
+        "content": "" if deleted else comment["content"],
+        "score": comment["score"],
+        "my_vote": comment["my_vote"],
+        "created_at": datetime_data(comment["created_at"]),
+        "edited_at": datetime_data(comment["edited_at"]),
         "is_deleted": deleted,
     }
 

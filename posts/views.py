@@ -83,9 +83,14 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
         ordering = params.pop("ordering")
-        posts = selectors.post_feed(user=request.user, ordering=ordering, room_id=params.pop("room", None), **params)
-        self.paginator.ordering = selectors.post_feed_ordering(ordering)
-        page = selectors.post_page_related(self.paginate_queryset(posts))
+        filters = selectors.feed_filters(ordering=ordering, room_id=params.pop("room", None), **params)
+        paginator = self.paginator
+        paginator.ordering = selectors.post_feed_ordering(ordering)
+
+        def read(page):
+            return selectors.post_feed_page(user=request.user, ordering=ordering, filters=filters, page=page)
+
+        page = selectors.post_page_related(paginator.paginate_rows(read, request))
         return self.get_paginated_response([post_data(post) for post in page])
 
     @extend_schema(request=PostCreateSerializer, responses={201: PostSerializer})
@@ -133,14 +138,20 @@ class PostViewSet(ReadOpenWriteAuthenticatedMixin, viewsets.GenericViewSet):
     @extend_schema(methods=["POST"], request=CommentCreateSerializer, responses={201: CommentSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=ThreadPagination)
     def comments(self, request, pk=None, *args, **kwargs):
-        post = self._visible_post(pk)
         if request.method == "POST":
+            post = self._visible_post(pk)
             data = CommentCreateSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             comment = services.comment_create(post=post, author=request.user, **data.validated_data)
             comment = selectors.comment_get_visible(comment_id=comment.pk, user=request.user)
             return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
-        page = self.paginate_queryset(selectors.comment_list_for_post(post=post, user=request.user))
+
+        post = selectors.post_check_visible(post_id=path_id(pk), user=request.user)
+
+        def read(page):
+            return selectors.comment_thread_page(post=post, user=request.user, page=page)
+
+        page = self.paginator.paginate_rows(read, request)
         return self.get_paginated_response([comment_data(comment) for comment in page])
 
     def _vote(self, request, pk, value: int) -> Response:

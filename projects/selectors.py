@@ -14,7 +14,11 @@ ordered by match_score descending, then newest user / project first, and compute
 aggregate over the user-skill / required-skill join, so a page costs a fixed number of queries.
 """
 
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -35,6 +39,8 @@ from django.db.models.functions import Cast, Coalesce
 
 from api.params import path_id
 from codenest.errors import NotFound
+from listing.rows import RowsWindow
+from listing.shapes import QueryShapes
 from projects.models import (
     Commit,
     JoinRequestStatus,
@@ -49,8 +55,8 @@ from projects.models import (
     Visibility,
 )
 from projects.permissions import role_at_least
-from users.models import User, UserSkill
-from users.selectors import MAX_WEIGHT, PROFICIENCY_WEIGHT, with_skill_match
+from users.models import Skill, User, UserSkill
+from users.selectors import MAX_WEIGHT, PROFICIENCY_WEIGHT, user_summary_columns, with_skill_match
 from users.types import Viewer, is_signed_in
 
 # --- projects --------------------------------------------------------------------------------
@@ -105,6 +111,84 @@ def project_list(
         projects = projects.filter(Q(name__icontains=search) | Q(description__icontains=search))
     # A skill filter joins one row per matching skill; name__iexact matches at most one skill.
     return _with_list_data(projects, user).order_by("-id")
+
+
+# What project_data writes, read as .values() rows (no model instances).
+PROJECT_ROW_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "description",
+    "room_id",
+    "repo_url",
+    "visibility",
+    "status",
+    "looking_for_members",
+    "member_count",
+    "my_role",
+    "github_full_name",
+    "github_stars",
+    "github_forks",
+    "github_open_issues",
+    "github_language",
+    "github_default_branch",
+    "last_synced_at",
+    "sync_status",
+    "sync_error",
+    "github_token_encrypted",
+    "created_at",
+    *user_summary_columns("owner"),
+)
+_PROJECT_PAGES = QueryShapes()
+
+
+def project_rows(
+    *,
+    user: Viewer,
+    skill: str | None = None,
+    status: str | None = None,
+    looking_for_members: bool | None = None,
+    search: str | None = None,
+) -> RowsWindow:
+    """project_list's rows for PagePagination as PROJECT_ROW_FIELDS dicts (their SQL compiled once per
+    shape, listing.shapes); project_skills_of completes a page."""
+    # Normalized here, as project_list would: the value given is the one that reaches the SQL.
+    filters = {"skill": skill.strip() if skill else None, "status": status or None, "search": search or None}
+    values: dict[str, Any] = {name: value for name, value in filters.items() if value is not None}
+    if is_signed_in(user):
+        values["user"] = user.pk
+
+    def build(v: dict[str, Any]) -> QuerySet:
+        viewer: Viewer = User(pk=v["user"]) if "user" in v else AnonymousUser()
+        filtered = {name: v.get(name) for name in ("skill", "status", "search")}
+        projects = project_list(user=viewer, looking_for_members=looking_for_members, **filtered)
+        return projects.values(*PROJECT_ROW_FIELDS)
+
+    return _PROJECT_PAGES.window(("projects", looking_for_members, *sorted(values)), values, build)
+
+
+def project_skills_of(projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set `skill_names` (sorted) on a page of project rows: one statement, the one the skills prefetch
+    runs, written as SQL (a queryset built and compiled for it cost more than reading the skills)."""
+    by_id = {project["id"]: project for project in projects}
+    for project in projects:
+        project["skill_names"] = []
+    if not by_id:
+        return projects
+    through = Project.required_skills.through._meta.db_table
+    skill_table = connection.ops.quote_name(Skill._meta.db_table)
+    marks = ", ".join(["%s"] * len(by_id))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ps.project_id, s.id, s.name FROM {skill_table} s JOIN {through} ps ON ps.skill_id = s.id "
+            f"WHERE ps.project_id IN ({marks})",
+            list(by_id),
+        )
+        for project_id, _skill_id, name in cursor.fetchall():
+            by_id[project_id]["skill_names"].append(name)
+    for project in projects:
+        project["skill_names"].sort()
+    return projects
 
 
 def project_get_for_user(*, project_id: int, user: Viewer) -> Project:
@@ -178,6 +262,75 @@ def task_list(
     if label:
         tasks = tasks.filter(Exists(TaskLabel.objects.filter(task=OuterRef("pk"), name=label.strip().lower())))
     return tasks.order_by("number")
+
+
+# What task_data writes, read as .values() rows (no model instances).
+TASK_ROW_FIELDS = (
+    "id",
+    "number",
+    "project_id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "position",
+    "source_message_id",
+    "created_at",
+    "updated_at",
+    *user_summary_columns("assignee"),
+)
+_TASK_PAGES = QueryShapes()
+_VISIBLE_PROJECTS = QueryShapes()
+
+
+def project_check_visible(*, project_id: int, user: Viewer) -> Project:
+    """The project for reading its tasks: only its id, NotFound when the user may not see it (what
+    project_get_for_user decides, in one statement compiled once per shape instead of two)."""
+    values = {"project": path_id(project_id)} | ({"user": user.pk} if is_signed_in(user) else {})
+
+    def build(v: dict[str, Any]) -> QuerySet:
+        viewer: Viewer = User(pk=v["user"]) if "user" in v else AnonymousUser()
+        return Project.objects.filter(project_visible_filter(viewer), pk=v["project"]).values("id")[:1]
+
+    if not _VISIBLE_PROJECTS.rows(("visible", is_signed_in(user)), values, build):
+        raise NotFound("No such project.")
+    return Project(pk=values["project"])
+
+
+def task_rows(
+    *, project: Project, status: str | None = None, assignee: int | None = None, label: str | None = None
+) -> RowsWindow:
+    """task_list's rows for PagePagination as TASK_ROW_FIELDS dicts (their SQL compiled once per shape,
+    listing.shapes); task_labels_of completes a page."""
+    # Normalized here, as task_list would: the value given is the one that reaches the SQL.
+    filters = {"status": status or None, "assignee": assignee, "label": label.strip().lower() if label else None}
+    values = {"project": project.pk} | {name: value for name, value in filters.items() if value is not None}
+
+    def build(v: dict[str, Any]) -> QuerySet:
+        tasks = task_list(
+            project=Project(pk=v["project"]), status=v.get("status"), assignee=v.get("assignee"), label=v.get("label")
+        )
+        return tasks.values(*TASK_ROW_FIELDS)
+
+    return _TASK_PAGES.window(("tasks", *sorted(values)), values, build)
+
+
+def task_labels_of(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set `label_names` on a page of task rows: one statement, the one the label prefetch runs, written as
+    SQL (a queryset built and compiled for it cost more than reading the labels)."""
+    by_id = {task["id"]: task for task in tasks}
+    for task in tasks:
+        task["label_names"] = []
+    if not by_id:
+        return tasks
+    table = connection.ops.quote_name(TaskLabel._meta.db_table)
+    marks = ", ".join(["%s"] * len(by_id))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT task_id, name FROM {table} WHERE task_id IN ({marks}) ORDER BY id", list(by_id))
+        for task_id, name in cursor.fetchall():
+            by_id[task_id]["label_names"].append(name)
+    return tasks
 
 
 def task_get(*, project: Project, number: int) -> Task:

@@ -3,7 +3,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.output import Row, date_data, datetime_data
+from api.output import date_data, datetime_data
 from api.serializers import id_field
 from projects.models import (
     Commit,
@@ -20,7 +20,7 @@ from projects.models import (
     Visibility,
 )
 from projects.permissions import role_at_least
-from users.serializers import UserSkillSerializer, UserSummarySerializer, user_summary_data
+from users.serializers import UserSkillSerializer, UserSummarySerializer, user_summary_of_row
 
 ASSIGNABLE_ROLES = [ProjectRole.MAINTAINER.value, ProjectRole.DEVELOPER.value, ProjectRole.VIEWER.value]
 
@@ -87,36 +87,37 @@ def _required_skill_names(project) -> list[str]:
     return sorted(skill.name for skill in (project.required_skills.all() if skills is None else skills))
 
 
-def project_data(project: Row) -> dict:
-    """ProjectSerializer's output, written out for the project list (tests/projects/test_list_output.py
+def project_data(project: dict) -> dict:
+    """ProjectSerializer's output, written out for the project list from a row of
+    projects.selectors.project_rows completed by project_skills_of (tests/projects/test_list_output.py
     holds the two to the same bytes)."""
     return {
-        "id": project.id,
-        "name": project.name,
-        "slug": project.slug,
-        "description": project.description,
-        "owner": user_summary_data(project.owner),
-        "room": project.room_id,
-        "repo_url": project.repo_url,
-        "visibility": project.visibility,
-        "status": project.status,
-        "required_skills": _required_skill_names(project),
-        "looking_for_members": project.looking_for_members,
-        "member_count": project.member_count,
-        "my_role": project.my_role,
+        "id": project["id"],
+        "name": project["name"],
+        "slug": project["slug"],
+        "description": project["description"],
+        "owner": user_summary_of_row(project, "owner"),
+        "room": project["room_id"],
+        "repo_url": project["repo_url"],
+        "visibility": project["visibility"],
+        "status": project["status"],
+        "required_skills": project["skill_names"],
+        "looking_for_members": project["looking_for_members"],
+        "member_count": project["member_count"],
+        "my_role": project["my_role"],
         "github": {
-            "full_name": project.github_full_name,
-            "stars": project.github_stars,
-            "forks": project.github_forks,
-            "open_issues": project.github_open_issues,
-            "language": project.github_language,
-            "default_branch": project.github_default_branch,
-            "last_synced_at": datetime_data(project.last_synced_at),
-            "sync_status": project.sync_status,
-            "sync_error": project.sync_error,
+            "full_name": project["github_full_name"],
+            "stars": project["github_stars"],
+            "forks": project["github_forks"],
+            "open_issues": project["github_open_issues"],
+            "language": project["github_language"],
+            "default_branch": project["github_default_branch"],
+            "last_synced_at": datetime_data(project["last_synced_at"]),
+            "sync_status": project["sync_status"],
+            "sync_error": project["sync_error"],
         },
-        "has_github_token": bool(project.github_token_encrypted),
-        "created_at": datetime_data(project.created_at),
+        "has_github_token": bool(project["github_token_encrypted"]),
+        "created_at": datetime_data(project["created_at"]),
     }
 
 
@@ -210,24 +211,24 @@ def _label_names(task) -> list[str]:
     return [label.name for label in (task.task_labels.all() if labels is None else labels)]
 
 
-def task_data(task: Row) -> dict:
-    """TaskSerializer's output, written out for the task list (tests/projects/test_list_output.py holds
-    the two to the same bytes)."""
+def task_data(task: dict) -> dict:
+    """TaskSerializer's output, written out for the task list from a row of projects.selectors.task_rows
+    completed by task_labels_of (tests/projects/test_list_output.py holds the two to the same bytes)."""
     return {
-        "id": task.id,
-        "number": task.number,
-        "project": task.project_id,
-        "title": task.title,
-        "description": task.description,
-        "status": task.status,
-        "priority": task.priority,
-        "labels": _label_names(task),
-        "assignee": user_summary_data(task.assignee),
-        "due_date": date_data(task.due_date),
-        "position": task.position,
-        "source_message": task.source_message_id,
-        "created_at": datetime_data(task.created_at),
-        "updated_at": datetime_data(task.updated_at),
+        "id": task["id"],
+        "number": task["number"],
+        "project": task["project_id"],
+        "title": task["title"],
+        "description": task["description"],
+        "status": task["status"],
+        "priority": task["priority"],
+        "labels": task["label_names"],
+        "assignee": user_summary_of_row(task, "assignee"),
+        "due_date": date_data(task["due_date"]),
+        "position": task["position"],
+        "source_message": task["source_message_id"],
+        "created_at": datetime_data(task["created_at"]),
+        "updated_at": datetime_data(task["updated_at"]),
     }
 
 

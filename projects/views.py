@@ -74,7 +74,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         filters = validated(ProjectFilterSerializer, request.query_params)
-        page = self.paginate_queryset(selectors.project_list(user=request.user, **filters))
+        page = selectors.project_skills_of(self.paginate_queryset(selectors.project_rows(user=request.user, **filters)))
         return self.get_paginated_response([project_data(project) for project in page])
 
     @extend_schema(request=ProjectWriteSerializer, responses={201: ProjectDetailSerializer})
@@ -197,7 +197,8 @@ class TaskViewSet(ProjectChildMixin, viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         filters = validated(TaskFilterSerializer, request.query_params)
-        page = self.paginate_queryset(selectors.task_list(project=self.project(), **filters))
+        project = selectors.project_check_visible(project_id=self.kwargs["project_pk"], user=request.user)
+        page = selectors.task_labels_of(self.paginate_queryset(selectors.task_rows(project=project, **filters)))
         return self.get_paginated_response([task_data(task) for task in page])
 
     @extend_schema(request=TaskWriteSerializer, responses={201: TaskSerializer})

@@ -5,6 +5,7 @@ lists, room_is_visible_to for one room, room_viewers_among for who of some users
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -12,9 +13,22 @@ from django.db.models.expressions import Case, When
 from django.db.models.functions import Coalesce
 
 from codenest.errors import NotFound
-from rooms.models import Ban, Membership, Message, ParticipantStatus, Reaction, ReadMarker, Role, Room, RoomTag
+from listing.rows import CursorRows, linked_instances
+from listing.shapes import QueryShapes
+from rooms.models import (
+    CONVERSATION_KINDS,
+    Ban,
+    Membership,
+    Message,
+    ParticipantStatus,
+    Reaction,
+    ReadMarker,
+    Role,
+    Room,
+    RoomTag,
+)
 from users.models import User
-from users.selectors import users_mentioned_in
+from users.selectors import user_summary_columns, users_mentioned_in
 from users.types import Viewer, is_signed_in
 
 # A message's files and previews: one query each for a whole page of messages.
@@ -222,16 +236,96 @@ def room_get_for_member(*, room_id: int, user: Viewer) -> Room:
     return room
 
 
+_MEMBER_CHECKS = QueryShapes()
+
+
+def room_check_member(*, room_id: int, user: Viewer) -> Room:
+    """room_get_for_member's answer in one statement compiled once per shape (instead of three): the room,
+    only its id, for reading its messages; NotFound for hidden rooms, PermissionDenied for non-members."""
+    values = {"room": room_id} | ({"user": user.pk} if is_signed_in(user) else {})
+
+    def build(v: dict[str, Any]) -> QuerySet:
+        if "user" in v:
+            member: Any = Exists(_memberships(User(pk=v["user"])).filter(room=OuterRef("pk")))
+        else:
+            member = Value(False)
+        return Room.objects.filter(pk=v["room"]).values("kind", "is_public", member=member)[:1]
+
+    rows = _MEMBER_CHECKS.rows(("member", is_signed_in(user)), values, build)
+    if rows and rows[0]["member"]:
+        return Room(pk=room_id)
+    # As room_is_visible_to: a non-member sees a public topic room (and may not read it), nothing else.
+    if rows and rows[0]["is_public"] and rows[0]["kind"] not in CONVERSATION_KINDS:
+        raise PermissionDenied("Only members can read this room's messages.")
+    raise NotFound("No such room.")
+
+
 def message_history(*, room: Room, before: int | None = None, after: int | None = None) -> QuerySet[Message]:
-    """A room's messages, newest first, with files as plain lists (`attachment_list`, `preview_list`, read
-    by rooms.serializers.message_data): no queryset per message and relation."""
-    files = (Prefetch("attachments", to_attr="attachment_list"), Prefetch("previews", to_attr="preview_list"))
-    messages = Message.objects.filter(room=room).select_related("author").prefetch_related(*files)
+    """A room's messages, newest first, with their authors (the API's list reads it with message_rows)."""
+    messages = Message.objects.filter(room=room).select_related("author")
     if before is not None:
         messages = messages.filter(id__lt=before)
     if after is not None:
         messages = messages.filter(id__gt=after)
     return messages.order_by("-id")
+
+
+# What rooms.serializers.message_data writes, read as .values() rows (no model instances).
+MESSAGE_ROW_FIELDS = (
+    "id",
+    "room_id",
+    "kind",
+    "content",
+    "code_language",
+    "attachment",
+    "parent_id",
+    "data",
+    "client_id",
+    "created_at",
+    "edited_at",
+    "is_deleted",
+    *user_summary_columns("author"),
+)
+_MESSAGE_PAGES = QueryShapes()
+
+
+def message_rows(*, room: Room, before: int | None = None, after: int | None = None) -> CursorRows:
+    """message_history's rows for NewestFirstCursorPagination as MESSAGE_ROW_FIELDS dicts, their SQL
+    compiled once per shape (listing.shapes); message_page_related completes a page."""
+    bounds = {name: value for name, value in (("before", before), ("after", after)) if value is not None}
+
+    def read(ordering: tuple, lookups: tuple, start: int, stop: int) -> list[dict[str, Any]]:
+        values = {"room": room.pk, **bounds} | {f"p{i}": value for i, (_lookup, value) in enumerate(lookups)}
+
+        def build(v: dict[str, Any]) -> QuerySet:
+            messages = message_history(room=Room(pk=v["room"]), before=v.get("before"), after=v.get("after"))
+            position = {lookup: v[f"p{i}"] for i, (lookup, _value) in enumerate(lookups)}
+            return messages.order_by(*ordering).filter(**position).values(*MESSAGE_ROW_FIELDS)[start:stop]
+
+        shape = ("messages", *sorted(bounds), ordering, tuple(lookup for lookup, _value in lookups), start, stop)
+        return _MESSAGE_PAGES.rows(shape, values, build)
+
+    return CursorRows(Message, read)
+
+
+def message_page_related(messages: list[dict[str, Any]], *, viewer_id: int | None) -> list[dict[str, Any]]:
+    """Set `attachment_list`, `preview_list` (model instances) and `reaction_summary` on a page of message
+    rows, in three statements (the files with a bare cursor: a page's files are usually none)."""
+    by_id = {message["id"]: message for message in messages}
+    for message in messages:
+        message["attachment_list"], message["preview_list"] = [], []
+    ids = list(by_id)
+    for name, key in (("attachments", "attachment_list"), ("previews", "preview_list")):
+        field: Any = Message._meta.get_field(name)
+        through = field.remote_field.through._meta.db_table
+        for message_id, instance in linked_instances(
+            field.related_model, through, field.m2m_reverse_name(), field.m2m_column_name(), ids
+        ):
+            by_id[message_id][key].append(instance)
+    reactors = _reactors_of(ids)
+    for message in messages:
+        message["reaction_summary"] = _reaction_summary(reactors[message["id"]], viewer_id)
+    return messages
 
 
 def messages_after(*, room_id: int, after: int, limit: int = 100) -> list[Message]:
@@ -257,19 +351,27 @@ def message_get(*, room: Room, message_id: int) -> Message:
     return message
 
 
-def attach_reactions(messages: list[Message], *, viewer_id: int | None = None) -> list[Message]:
-    """Set `reaction_summary` ([{emoji, count, me}]) and `reactors` ({emoji: [user ids]}) in one query."""
-    by_message: dict[int, dict[str, list[int]]] = {m.pk: {} for m in messages}
+def _reactors_of(message_ids: list[int]) -> dict[int, dict[str, list[int]]]:
+    """{message id: {emoji: [user ids]}} in one query (every id present, {} for none)."""
+    by_message: dict[int, dict[str, list[int]]] = {message_id: {} for message_id in message_ids}
     if by_message:
         rows = Reaction.objects.filter(message_id__in=by_message).order_by("id")
         for message_id, emoji, user_id in rows.values_list("message_id", "emoji", "user_id"):
             by_message[message_id].setdefault(emoji, []).append(user_id)
+    return by_message
+
+
+def _reaction_summary(reactors: dict[str, list[int]], viewer_id: int | None) -> list[dict]:
+    return [{"emoji": emoji, "count": len(ids), "me": viewer_id in ids} for emoji, ids in reactors.items()]
+
+
+def attach_reactions(messages: list[Message], *, viewer_id: int | None = None) -> list[Message]:
+    """Set `reaction_summary` ([{emoji, count, me}]) and `reactors` ({emoji: [user ids]}) in one query."""
+    by_message = _reactors_of([m.pk for m in messages])
     for message in messages:
         reactors = by_message[message.pk]
         message.reactors = reactors  # type: ignore[attr-defined]  # set for the serializer
-        message.reaction_summary = [  # type: ignore[attr-defined]  # set for the serializer
-            {"emoji": emoji, "count": len(ids), "me": viewer_id in ids} for emoji, ids in reactors.items()
-        ]
+        message.reaction_summary = _reaction_summary(reactors, viewer_id)  # type: ignore[attr-defined]  # set for the serializer
     return messages
 
 

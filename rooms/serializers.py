@@ -12,7 +12,7 @@ from api.serializers import id_field
 from rooms.models import MESSAGE_MAX_LENGTH, Invite, Membership, Message, MessageKind, Role, Room
 from uploads.serializers import LinkPreviewSerializer, UploadIdsField, UploadSerializer
 from users.models import User
-from users.serializers import UserSummarySerializer, user_summary_data
+from users.serializers import UserSummarySerializer, user_summary_data, user_summary_of_row
 
 MAX_TAGS = 10
 CLIENT_ID_MAX_LENGTH = 64
@@ -214,28 +214,33 @@ class MessageSerializer(serializers.ModelSerializer):
         return list(getattr(message, "reaction_summary", []))
 
 
-def message_data(message: Row) -> dict:
-    """MessageSerializer's output, written out for the message history, from a message of
-    rooms.selectors.message_history (files as `attachment_list`/`preview_list`) with
-    attach_reactions applied. tests/rooms/test_list_output.py holds the two to the same bytes."""
-    deleted = message.is_deleted
-    attachments = [] if deleted else sorted(message.attachment_list, key=lambda u: u.pk)
-    previews = [] if deleted else sorted((p for p in message.preview_list if p.ok), key=lambda p: p.pk)
-    data = message.data
+_attachment_field = Message._meta.get_field("attachment")
+
+
+def message_data(message: dict) -> dict:
+    """MessageSerializer's output, written out for the message history from a row of
+    rooms.selectors.message_rows completed by message_page_related. tests/rooms/test_list_output.py
+    holds the two to the same bytes."""
+    deleted = message["is_deleted"]
+    attachments = [] if deleted else sorted(message["attachment_list"], key=lambda u: u.pk)
+    previews = [] if deleted else sorted((p for p in message["preview_list"] if p.ok), key=lambda p: p.pk)
+    data = message["data"]
+    attachment = message["attachment"]  # the file's name; FieldFile.url is its storage's url of it
+    attachment_url = None if deleted or not attachment else _attachment_field.storage.url(attachment)
     return {
-        "id": message.id,
-        "room": message.room_id,
-        "author": user_summary_data(message.author),
-        "kind": message.kind,
-        "content": "" if deleted else message.content,
-        "code_language": message.code_language,
-        "attachment": None if deleted or not message.attachment else message.attachment.url,
-        "parent": message.parent_id,
-        "reactions": list(getattr(message, "reaction_summary", [])),
+        "id": message["id"],
+        "room": message["room_id"],
+        "author": user_summary_of_row(message, "author"),
+        "kind": message["kind"],
+        "content": "" if deleted else message["content"],
+        "code_language": message["code_language"],
+        "attachment": attachment_url,
+        "parent": message["parent_id"],
+        "reactions": message["reaction_summary"],
         "data": None if data is None else {str(key): value for key, value in data.items()},
-        "client_id": message.client_id,
-        "created_at": datetime_data(message.created_at),
-        "edited_at": datetime_data(message.edited_at),
+        "client_id": message["client_id"],
+        "created_at": datetime_data(message["created_at"]),
+        "edited_at": datetime_data(message["edited_at"]),
         "is_deleted": deleted,
         "attachments": UploadSerializer(attachments, many=True).data if attachments else [],
         "previews": LinkPreviewSerializer(previews, many=True).data if previews else [],

@@ -223,12 +223,12 @@ class MessageViewSet(viewsets.GenericViewSet):
         ]
     )
     def list(self, request, *args, **kwargs):
-        room = self._room()
+        room = selectors.room_check_member(room_id=path_id(self.kwargs["room_id"]), user=request.user)
         params = request.query_params
-        messages = selectors.message_history(
+        messages = selectors.message_rows(
             room=room, before=_id_param(params.get("before"), "before"), after=_id_param(params.get("after"), "after")
         )
-        page = selectors.attach_reactions(self.paginate_queryset(messages), viewer_id=request.user.pk)
+        page = selectors.message_page_related(self.paginate_queryset(messages), viewer_id=request.user.pk)
         return self.get_paginated_response([message_data(message) for message in page])
 
     @extend_schema(

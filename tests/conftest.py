@@ -21,6 +21,13 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _verify_query_shapes(settings):
+    """Every list read through listing.shapes is also compiled from its real values and compared with
+    the cached template: a shape key that misses a branch of the SQL fails the test that takes it."""
+    settings.QUERY_SHAPES_VERIFY = True
+
+
 def access_token_for(user) -> str:
     return str(RefreshToken.for_user(user).access_token)
 

@@ -284,6 +284,6 @@ def test_domain_modules_are_checked():
 
 
 def test_shared_modules_of_the_domain_import_no_drf():
-    for path in [ROOT / "api" / "params.py", ROOT / "codenest" / "errors.py"]:
+    for path in [ROOT / "api" / "params.py", ROOT / "codenest" / "errors.py", *(ROOT / "listing").glob("*.py")]:
         offenders = {module for module in imported_modules(path) if top_level(module) == "rest_framework"}
         assert not offenders, f"{path.relative_to(ROOT)}: {sorted(offenders)}"

@@ -35,6 +35,12 @@ MAX_MENTIONS = 20
 _skills_prefetch = Prefetch("user_skills", queryset=UserSkill.objects.select_related("skill"))
 
 
+def user_summary_columns(relation: str) -> tuple[str, ...]:
+    """The .values() columns of a user summary through the foreign key `relation` (e.g. "author"), as
+    users.serializers.user_summary_of_row reads them: the lists select these instead of the whole user."""
+    return (f"{relation}_id", *(f"{relation}__{name}" for name in ("handle", "name", "avatar", "erased_at")))
+
+
 def user_list(*, search: str | None = None) -> QuerySet[User]:
     users = User.objects.prefetch_related(_skills_prefetch, "social_auth").order_by("id")
     if search:

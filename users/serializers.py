@@ -39,6 +39,21 @@ def user_summary_data(user) -> dict | None:
     return {"id": user.id, "handle": user.handle, "name": user.name, "avatar": user.avatar}
 
 
+def user_summary_of_row(row: dict, prefix: str) -> dict | None:
+    """UserSummarySerializer's output from a list's .values() row: its `<prefix>_id`, `<prefix>__handle`,
+    `<prefix>__name`, `<prefix>__avatar` and `<prefix>__erased_at` columns; None when there is no user."""
+    if row[f"{prefix}_id"] is None:
+        return None
+    if row[f"{prefix}__erased_at"] is not None:
+        return dict(ERASED_USER)
+    return {
+        "id": row[f"{prefix}_id"],
+        "handle": row[f"{prefix}__handle"],
+        "name": row[f"{prefix}__name"],
+        "avatar": row[f"{prefix}__avatar"],
+    }
+
+
 class UserSkillSerializer(serializers.Serializer):
     skill = serializers.CharField(max_length=50, trim_whitespace=True)
     proficiency = serializers.ChoiceField(choices=Proficiency.choices, default=Proficiency.INTERMEDIATE)

@@ -55,6 +55,7 @@ def test_message_history_bytes_are_the_serializers(user, auth_client):
     MessageFactory(room=room, author=None, kind="system", content="", data={"task": {"project": 3, "number": 12}})
     MessageFactory(room=room, author=other, client_id="abc-1", edited_at=timezone.now())
     removed = MessageFactory(room=room, author=user, content="to be removed")
+    MessageFactory(room=room, author=user, kind="file", attachment="chat/2026/12/é notes.txt")  # the legacy file
     with_files = MessageFactory(room=room, author=other, content="see https://example.com/x")
     for i in range(2):
         with_files.attachments.add(
@@ -71,10 +72,18 @@ def test_message_history_bytes_are_the_serializers(user, auth_client):
     reaction_add(room=room, user=other, message_id=removed.pk, emoji="👀")
     message_delete(room=room, actor=user, message_id=removed.pk)
     read_marker_set(room=room, user=user, message_id=first.pk)
-    assert Message.objects.filter(room=room).count() == 6
+    assert Message.objects.filter(room=room).count() == 7
     with frozen_clock():
         for params in ({}, {"page_size": 2}, {"before": with_files.pk}):
             response = auth_client.get(f"/api/v1/rooms/{room.pk}/messages/", params)
+            assert response.json()["results"]
+            messages = [message_get(room=room, message_id=m["id"]) for m in response.json()["results"]]
+            reference = MessageSerializer(attach_reactions(messages, viewer_id=user.pk), many=True).data
+            assert_response_is_serializer_output(response, reference)
+        # The pages after and before a cursor: the position filter of the cursor pagination.
+        second = auth_client.get(auth_client.get(f"/api/v1/rooms/{room.pk}/messages/", {"page_size": 2}).json()["next"])
+        back = auth_client.get(second.json()["previous"])
+        for response in (second, back):
             assert response.json()["results"]
             messages = [message_get(room=room, message_id=m["id"]) for m in response.json()["results"]]
             reference = MessageSerializer(attach_reactions(messages, viewer_id=user.pk), many=True).data
