@@ -47,7 +47,7 @@ class _Subscription:
 class GroupHub:
     """The groups this process's sockets are in, each read once from the channel layer."""
 
-    def __init__(self, layer):
+    def __init__(self, layer: Any) -> None:  # a channels BaseChannelLayer (untyped)
         self.layer = layer
         self.subscriptions: dict[str, _Subscription] = {}
         self._unsubscribing: set[asyncio.Task] = set()  # strong references until each is done
