@@ -202,20 +202,11 @@ def _feed(user: Viewer, filters: FeedFilters) -> QuerySet[Post]:
     return posts
 
 
-def post_feed(
-    *,
-    user: Viewer,
-    ordering: str = "new",
-    period: str = "all",
-    room_id: int | None = None,
-    author: str | None = None,
-    tag: str | None = None,
-    search: str | None = None,
-) -> QuerySet[Post]:
-    """The global feed. The caller's paginator orders it by `post_feed_ordering(ordering, search)`.
-    Lists read their pages with post_feed_page, which runs this queryset's SQL."""
-    filters = feed_filters(ordering=ordering, period=period, room_id=room_id, author=author, tag=tag, search=search)
-    return _feed(user, filters)
+def post_feed(*, user: Viewer, **params: Any) -> QuerySet[Post]:
+    """The global feed for feed_filters(**params) (ordering, period, room_id, author, tag, search). The
+    caller's paginator orders it by `post_feed_ordering(ordering, search)`. Lists read their pages with
+    post_feed_page, which runs this queryset's SQL."""
+    return _feed(user, feed_filters(**params))
 
 
 # What post_data writes, read as .values() rows: no model instances (each Post + author instance cost
