@@ -16,7 +16,6 @@ from codenest.errors import NotFound
 from listing.rows import CursorRows, linked_instances
 from listing.shapes import QueryShapes
 from rooms.models import (
-    CONVERSATION_KINDS,
     Ban,
     Membership,
     Message,
@@ -66,6 +65,11 @@ def room_is_visible_to(*, room: Room, user: Viewer) -> bool:
     """
     if membership_of(room=room, user=user) is not None:
         return True
+    return _open_to_non_members(room)
+
+
+def _open_to_non_members(room: Room) -> bool:
+    """Whether a room is seen without a membership: a public topic room, never a conversation."""
     return room.is_public and not room.is_conversation
 
 
@@ -255,7 +259,7 @@ def room_check_member(*, room_id: int, user: Viewer) -> Room:
     if rows and rows[0]["member"]:
         return Room(pk=room_id)
     # As room_is_visible_to: a non-member sees a public topic room (and may not read it), nothing else.
-    if rows and rows[0]["is_public"] and rows[0]["kind"] not in CONVERSATION_KINDS:
+    if rows and _open_to_non_members(Room(kind=rows[0]["kind"], is_public=rows[0]["is_public"])):
         raise PermissionDenied("Only members can read this room's messages.")
     raise NotFound("No such room.")
 
